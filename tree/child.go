@@ -1,0 +1,114 @@
+package tree
+
+import (
+	"time"
+
+	"supd/config"
+)
+
+// stopKind says why a child is being stopped; it decides how its exit counts.
+type stopKind int
+
+const (
+	stopNone     stopKind = iota
+	stopOrdered           // by its supervisor: a strategy's restart, a shutdown, a manual stop
+	stopFailure           // unhealthy, watchdog or ready_timeout: the exit is abnormal
+)
+
+// wantKind is what a manual operation waits for.
+type wantKind int
+
+const (
+	wantStopped wantKind = iota
+	wantRunning
+)
+
+type waiter struct {
+	want  wantKind
+	reply chan error
+}
+
+// child is a supervisor's record of one child. Only the owner touches it.
+type child struct {
+	idx  int
+	name string
+	path string
+	node config.Node
+	sup  *supervisor // the owner of a nested supervisor; nil for a worker
+
+	state     State
+	gen       uint64 // generation of the current (or last) start
+	proc      Process
+	pid       int
+	since     time.Time // when state last changed
+	startedAt time.Time // when the current run started
+	readyAt   time.Time // when the current run became ready
+
+	restarts    int // restarts its supervisor decided
+	backoffStep int
+	notBefore   time.Time // backoff: no start before this
+	lastExit    *ExitInfo
+
+	held      bool      // stopped by `supctl stop` (or autostart: false)
+	holdUntil time.Time // a hold that ends by itself
+
+	stop       stopKind
+	failReason Reason
+	failDetail string
+	killAt     time.Time // stop_timeout: SIGKILL then
+	readyBy    time.Time // ready_timeout
+	afterAt    time.Time // `ready: {after: D}` is met then
+
+	status         string // sd_notify STATUS=
+	notifyStopping bool   // sd_notify STOPPING=1
+
+	restartAfterStop bool // a manual restart: start again once stopped
+	sigDone          bool // significant, ended and not restarted
+	exitCode         int  // a nested supervisor's auto_shutdown code
+	waiters          []waiter
+}
+
+func (c *child) isWorker() bool { return c.node.Worker != nil }
+
+// resolve answers the waiters that wait for w with err.
+func (c *child) resolve(w wantKind, err error) {
+	kept := c.waiters[:0]
+	for _, x := range c.waiters {
+		if x.want == w {
+			x.reply <- err
+		} else {
+			kept = append(kept, x)
+		}
+	}
+	c.waiters = kept
+}
+
+// deadlines calls fn with each deadline the child has armed.
+func (c *child) deadlines(fn func(time.Time)) {
+	for _, t := range [...]time.Time{c.killAt, c.readyBy, c.afterAt, c.holdUntil} {
+		if !t.IsZero() {
+			fn(t)
+		}
+	}
+	if c.state == Backoff && !c.notBefore.IsZero() {
+		fn(c.notBefore)
+	}
+}
+
+// exitCodeOf is the code a significant child's end gives an auto_shutdown.
+func (c *child) exitCodeOf() int {
+	if !c.isWorker() {
+		return c.exitCode
+	}
+	e := c.lastExit
+	switch {
+	case e == nil:
+		return 0
+	case e.Exit.Signal != 0:
+		return 128 + int(e.Exit.Signal)
+	case e.Reason == ReasonStartFailed && e.Exit.Code == 0:
+		return 1
+	default:
+		return e.Exit.Code
+	}
+}

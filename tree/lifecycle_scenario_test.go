@@ -1,0 +1,221 @@
+package tree_test
+
+import (
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"supd/config"
+	"supd/tree"
+)
+
+func TestShutdownStopsInReverseOrder(t *testing.T) {
+	inner := supervisor("inner", config.OneForOne, worker("x"), worker("y"))
+	root := supervisor("", config.OneForOne, worker("a"), sup(inner), worker("b"))
+	run(t, root, func(h *harness) {
+		m := h.mark()
+		h.tr.Shutdown()
+		<-h.tr.Done()
+		want := []string{":stopping", "b:stopping", "b:stopped", "inner:stopping", "inner/y:stopping",
+			"inner/y:stopped", "inner/x:stopping", "inner/x:stopped", "inner:stopped", "a:stopping", "a:stopped", ":stopped"}
+		if got := h.transitions(m); !slices.Equal(got, want) {
+			t.Fatalf("transitions:\n got %v\nwant %v", got, want)
+		}
+		if r := h.tr.Result(); r.Reason != "" {
+			t.Fatalf("result = %+v", r)
+		}
+	})
+}
+
+func TestStopTimeoutEndsInSIGKILL(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("stubborn", func(w *config.Worker) {
+		w.StopTimeout = 3 * time.Second
+		w.StopSignal = syscall.SIGINT
+	}))
+	run(t, root, func(h *harness) {
+		p := h.l.Last("stubborn")
+		p.IgnoreTerm = true
+		h.tr.Shutdown()
+		h.sleep(2999 * time.Millisecond)
+		h.wantState("stubborn", tree.Stopping)
+		h.sleep(time.Millisecond)
+		<-h.tr.Done()
+		if got := p.Signals(); !slices.Equal(got, []syscall.Signal{syscall.SIGINT, syscall.SIGKILL}) {
+			t.Fatalf("signals = %v", got)
+		}
+	})
+}
+
+func TestStopTimeoutZeroKillsAtOnce(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("w", func(w *config.Worker) { w.StopTimeout = 0 }))
+	run(t, root, func(h *harness) {
+		p := h.l.Last("w")
+		p.IgnoreTerm = true
+		h.tr.Shutdown()
+		<-h.tr.Done()
+		if got := p.Signals(); !slices.Equal(got, []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}) {
+			t.Fatalf("signals = %v", got)
+		}
+	})
+}
+
+func TestSequentialStartWaitsForReadiness(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("db", readyNotify), worker("api"))
+	run(t, root, func(h *harness) {
+		h.wantState("db", tree.Starting)
+		h.wantStarts("api", 0)
+		h.wantState("", tree.Starting)
+		h.sleep(time.Second)
+		h.wantStarts("api", 0)
+		h.l.Last("db").Ready()
+		h.settle()
+		h.wantState("db", tree.Running)
+		h.wantState("api", tree.Running)
+		h.wantState("", tree.Running)
+		select {
+		case <-h.tr.Ready():
+		default:
+			t.Fatal("Ready not closed")
+		}
+	})
+}
+
+func TestParallelStartDoesNotWait(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("db", readyNotify), worker("api"))
+	root.Start = config.Parallel
+	run(t, root, func(h *harness) {
+		h.wantState("db", tree.Starting)
+		h.wantState("api", tree.Running)
+		h.wantState("", tree.Starting) // ready once all children are
+		h.l.Last("db").Ready()
+		h.settle()
+		h.wantState("", tree.Running)
+	})
+}
+
+func TestReadyAfter(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("slow", func(w *config.Worker) {
+		w.Ready = config.Ready{Kind: config.ReadyAfter, After: 2 * time.Second}
+	}), worker("next"))
+	run(t, root, func(h *harness) {
+		h.sleep(1999 * time.Millisecond)
+		h.wantState("slow", tree.Starting)
+		h.wantStarts("next", 0)
+		h.sleep(time.Millisecond)
+		h.wantState("slow", tree.Running)
+		h.wantState("next", tree.Running)
+	})
+}
+
+func TestExitBeforeReadyIsAStartFailureAndIsRetried(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("db", readyNotify, backoff(time.Second)), worker("api"))
+	run(t, root, func(h *harness) {
+		h.l.Last("db").Exit(0)
+		h.settle()
+		h.wantState("db", tree.Backoff)
+		e := h.node("db").LastExit
+		if e.Reason != tree.ReasonStartFailed {
+			t.Fatalf("reason = %s", e.Reason)
+		}
+		h.wantStarts("api", 0) // the children after it wait
+		h.sleep(time.Second)
+		h.wantStarts("db", 2)
+		h.l.Last("db").Ready()
+		h.settle()
+		h.wantState("api", tree.Running)
+	})
+}
+
+func TestReadyTimeoutIsAStartFailure(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("db", readyNotify, func(w *config.Worker) { w.ReadyTimeout = 5 * time.Second }))
+	run(t, root, func(h *harness) {
+		p := h.l.Last("db")
+		h.sleep(5 * time.Second)
+		if !p.Exited() {
+			t.Fatal("not stopped at ready_timeout")
+		}
+		e := h.node("db").LastExit
+		if e == nil || e.Reason != tree.ReasonStartFailed || !strings.Contains(e.Detail, "not ready within 5s") {
+			t.Fatalf("last exit = %+v", e)
+		}
+		h.wantStarts("db", 2)
+	})
+}
+
+func TestExecFailureIsRetriedAndCounted(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("bad", backoff(100*time.Millisecond)))
+	// Every exec of "bad" fails: 1 try and 3 restarts, then the root gives up.
+	runWith(t, root, func(h *harness) { h.l.ExecErr = map[string]error{"bad": syscall.ENOENT} }, func(h *harness) {
+		h.sleep(10 * time.Second)
+		<-h.tr.Done()
+		if r := h.tr.Result(); r.Reason != tree.ReasonGaveUp {
+			t.Fatalf("result = %+v", r)
+		}
+		e := h.node("bad").LastExit
+		if e.Reason != tree.ReasonStartFailed || !strings.Contains(e.Detail, "no such file") {
+			t.Fatalf("last exit = %+v", e)
+		}
+		if got := h.node("bad").Restarts; got != 4 {
+			t.Fatalf("restarts = %d, want 4 (3 allowed, the 4th gave up)", got)
+		}
+	})
+}
+
+func TestUnhealthyAndWatchdogAreAbnormal(t *testing.T) {
+	for _, r := range []tree.Reason{tree.ReasonUnhealthy, tree.ReasonWatchdog} {
+		t.Run(string(r), func(t *testing.T) {
+			root := supervisor("", config.OneForOne, worker("w", restart(config.Transient)))
+			run(t, root, func(h *harness) {
+				p := h.l.Last("w")
+				p.Fail(r, "probe said no")
+				h.settle()
+				wantSig := syscall.SIGTERM
+				if r == tree.ReasonWatchdog {
+					wantSig = syscall.SIGABRT
+				}
+				if got := p.Signals(); len(got) != 1 || got[0] != wantSig {
+					t.Fatalf("signals = %v, want %v", got, wantSig)
+				}
+				h.wantStarts("w", 2) // transient: abnormal, so restarted
+				e := h.node("w").LastExit
+				if e.Reason != r || e.Detail != "probe said no" {
+					t.Fatalf("last exit = %+v", e)
+				}
+			})
+		})
+	}
+}
+
+func TestStaleReportsAreDropped(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("w", readyNotify))
+	run(t, root, func(h *harness) {
+		old := h.l.Last("w")
+		old.Ready()
+		h.settle()
+		done := make(chan error, 1)
+		go func() { done <- h.tr.RestartNode(h.t.Context(), "w") }()
+		h.settle()
+		cur := h.l.Last("w")
+		if cur == old || !old.Exited() {
+			t.Fatal("restart did not replace the process")
+		}
+		old.Ready() // a late report of the old run
+		old.Exit(1)
+		h.settle()
+		h.wantState("w", tree.Starting)
+		if h.node("w").Restarts != 0 {
+			t.Fatal("a manual restart counted as a restart")
+		}
+		cur.Ready()
+		h.settle()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		h.wantState("w", tree.Running)
+		if b := h.node("").Budget; b.Used != 0 {
+			t.Fatalf("manual restart used budget: %+v", b)
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package tree
+
+import (
+	"syscall"
+	"time"
+
+	"supd/osproc"
+)
+
+// msg is the sealed type of everything an owner receives.
+type msg interface{ isMsg() }
+
+// From a worker's launcher, tagged with the generation of the run.
+type (
+	workerExited struct {
+		c    *child
+		gen  uint64
+		exit osproc.Exit
+		tail []string
+	}
+	workerReady struct {
+		c   *child
+		gen uint64
+	}
+	workerFailed struct {
+		c      *child
+		gen    uint64
+		reason Reason
+		detail string
+	}
+	workerNotice struct {
+		c   *child
+		gen uint64
+		n   Notice
+	}
+)
+
+// From a nested supervisor to its parent, tagged with the generation of the
+// start the parent asked for.
+type (
+	supReady struct {
+		c   *child
+		gen uint64
+	}
+	supExited struct {
+		c      *child
+		gen    uint64
+		reason Reason // "" when it stopped because it was asked to
+		code   int    // exit code of the last significant worker, for auto_shutdown
+	}
+)
+
+// From a parent to a nested supervisor (or from the Tree to the root).
+type (
+	startSelf struct{ gen uint64 }
+	stopSelf  struct{}
+)
+
+// op is a manual operation.
+type op int
+
+const (
+	opStart op = iota
+	opStop
+	opRestart
+	opSignal
+)
+
+// command is a manual operation on the child named name (or, with name "",
+// on the owner itself: only restart). reply gets the outcome once the
+// operation is complete, or an error at once; it must have room for one value.
+type command struct {
+	op     op
+	name   string
+	hold   time.Duration // opStop: 0 holds until start
+	sig    syscall.Signal
+	group  bool
+	reply  chan error
+}
+
+func (workerExited) isMsg() {}
+func (workerReady) isMsg()  {}
+func (workerFailed) isMsg() {}
+func (workerNotice) isMsg() {}
+func (supReady) isMsg()     {}
+func (supExited) isMsg()    {}
+func (startSelf) isMsg()    {}
+func (stopSelf) isMsg()     {}
+func (command) isMsg()      {}
+
+// monitor is the Monitor a launcher reports one run through.
+type monitor struct {
+	box *mailbox
+	c   *child
+	gen uint64
+}
+
+func (m monitor) Ready() { m.box.post(workerReady{m.c, m.gen}) }
+func (m monitor) Exited(e osproc.Exit, tail []string) {
+	m.box.post(workerExited{m.c, m.gen, e, tail})
+}
+func (m monitor) Failed(r Reason, d string) { m.box.post(workerFailed{m.c, m.gen, r, d}) }
+func (m monitor) Status(n Notice)           { m.box.post(workerNotice{m.c, m.gen, n}) }

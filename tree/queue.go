@@ -1,0 +1,117 @@
+package tree
+
+import "supd/config"
+
+// advance moves the supervisor's pending work forward: first the stops, one
+// after another, each completing before the next; then the starts, in
+// order, each waiting for the one before to be ready under `start:
+// sequential`; then its own readiness or the end of its stop.
+func (s *supervisor) advance() {
+	for {
+		if !s.advanceStops() {
+			return
+		}
+		if s.state == Stopping {
+			for _, c := range s.children {
+				if c.state.active() {
+					return
+				}
+			}
+			s.finish()
+			return
+		}
+		if s.state != Starting && s.state != Running {
+			return
+		}
+		changed := s.advanceStarts()
+		if s.state == Stopping || len(s.stopQ) > 0 {
+			continue // a start failed and gave up, or a strategy stops siblings
+		}
+		if !changed {
+			break
+		}
+	}
+	if s.state == Starting && len(s.startQ) == 0 && !s.anyStarting() {
+		s.setSelf(Running, true)
+		if s.parent != nil {
+			s.parent.box.post(supReady{c: s.self, gen: s.gen})
+		} else {
+			s.t.rootReady()
+		}
+	}
+}
+
+// advanceStops works through the stop queue and reports whether it is empty.
+func (s *supervisor) advanceStops() bool {
+	for len(s.stopQ) > 0 {
+		c := s.stopQ[0]
+		if c.state == Starting || c.state == Running {
+			s.stopChild(c, stopOrdered)
+		}
+		if c.state == Stopping {
+			return false
+		}
+		s.stopQ = s.stopQ[1:]
+	}
+	return true
+}
+
+// advanceStarts starts what the start queue allows now and reports whether
+// it changed anything.
+func (s *supervisor) advanceStarts() bool {
+	changed := false
+	if s.spec.Start == config.Parallel {
+		kept := s.startQ[:0:0]
+		for _, c := range s.startQ {
+			switch {
+			case c.held || c.state == Running || c.state == Starting:
+				changed = true
+				continue
+			case c.state == Stopping, c.state == Backoff && s.now.Before(c.notBefore):
+				kept = append(kept, c)
+				continue
+			}
+			s.startChild(c)
+			changed = true
+			if c.state == Backoff {
+				kept = append(kept, c)
+			}
+			if s.state != Starting && s.state != Running {
+				return true
+			}
+		}
+		if len(s.startQ) > 0 && len(kept) < len(s.startQ) {
+			changed = true
+		}
+		s.startQ = kept
+		return changed
+	}
+	for len(s.startQ) > 0 {
+		c := s.startQ[0]
+		switch {
+		case c.held || c.state == Running:
+			s.startQ = s.startQ[1:]
+			changed = true
+			continue
+		case c.state == Starting, c.state == Stopping:
+			return changed
+		case c.state == Backoff && s.now.Before(c.notBefore):
+			return changed
+		}
+		s.startChild(c)
+		changed = true
+		if s.state != Starting && s.state != Running || len(s.stopQ) > 0 {
+			return true
+		}
+	}
+	return changed
+}
+
+func (s *supervisor) anyStarting() bool {
+	for _, c := range s.children {
+		if c.state == Starting {
+			return true
+		}
+	}
+	return false
+}
