@@ -10,9 +10,9 @@ import (
 type stopKind int
 
 const (
-	stopNone     stopKind = iota
-	stopOrdered           // by its supervisor: a strategy's restart, a shutdown, a manual stop
-	stopFailure           // unhealthy, watchdog or ready_timeout: the exit is abnormal
+	stopNone    stopKind = iota
+	stopOrdered          // by its supervisor: a strategy's restart, a shutdown, a manual stop
+	stopFailure          // unhealthy, watchdog or ready_timeout: the exit is abnormal
 )
 
 // wantKind is what a manual operation waits for.

@@ -70,12 +70,12 @@ const (
 // on the owner itself: only restart). reply gets the outcome once the
 // operation is complete, or an error at once; it must have room for one value.
 type command struct {
-	op     op
-	name   string
-	hold   time.Duration // opStop: 0 holds until start
-	sig    syscall.Signal
-	group  bool
-	reply  chan error
+	op    op
+	name  string
+	hold  time.Duration // opStop: 0 holds until start
+	sig   syscall.Signal
+	group bool
+	reply chan error
 }
 
 func (workerExited) isMsg() {}
