@@ -15,9 +15,12 @@ type Config struct {
 	Dir             string // folder that relative paths resolve against
 	Version         int
 	Control         Control
-	Logs            Logs // global log defaults, as written (per-worker values are resolved into Worker.Logs)
+	Logs            Logs // global log defaults, Dir made absolute (per-worker values are resolved into Worker.Logs)
 	ShutdownTimeout time.Duration
 	Root            *Supervisor
+
+	name string         // the config path as given to Load, for messages
+	pos  map[string]pos // field path (as in errors) → position of its value, for Lint
 }
 
 // Control is the control socket's configuration.

@@ -33,6 +33,9 @@ type Process interface {
 	Signal(sig syscall.Signal, group bool) error
 	// Kill SIGKILLs every process left in the worker's group and cgroup.
 	Kill()
+	// Running tells the launcher that the tree judged the run ready: health
+	// checks and the watchdog are armed from then on.
+	Running()
 }
 
 // Monitor receives a run's progress. Each method posts a message tagged with

@@ -222,6 +222,9 @@ func (s *supervisor) markReady(c *child) {
 	c.readyAt = s.now
 	c.readyBy, c.afterAt = time.Time{}, time.Time{}
 	s.setState(c, Running, nil, nil)
+	if c.proc != nil {
+		c.proc.Running()
+	}
 }
 
 // enqueueStart adds c to the start queue, keeping the queue in child order.

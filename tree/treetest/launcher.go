@@ -34,6 +34,7 @@ type Proc struct {
 	mon     tree.Monitor
 	signals []syscall.Signal
 	exited  bool
+	running bool
 }
 
 // Launch starts a fake process that runs until the test ends it.
@@ -110,6 +111,20 @@ func (p *Proc) Signal(sig syscall.Signal, group bool) error {
 		p.Die(sig)
 	}
 	return nil
+}
+
+// Running implements tree.Process; it records that the tree judged the run ready.
+func (p *Proc) Running() {
+	p.l.mu.Lock()
+	p.running = true
+	p.l.mu.Unlock()
+}
+
+// WasRunning reports whether the tree told the process it is ready.
+func (p *Proc) WasRunning() bool {
+	p.l.mu.Lock()
+	defer p.l.mu.Unlock()
+	return p.running
 }
 
 // Kill implements tree.Process.

@@ -1,0 +1,17 @@
+// Command supd runs a supervision tree of OS processes declared in YAML.
+package main
+
+import (
+	"os"
+
+	"supd/internal/daemon"
+)
+
+func main() {
+	// A worker that needs setup between fork and exec runs through supd
+	// itself first; that must happen before anything else starts.
+	if len(os.Args) > 1 && os.Args[1] == daemon.TrampolineArg {
+		os.Exit(daemon.TrampolineMain(os.Args[2:]))
+	}
+	os.Exit(run(os.Args[1:]))
+}

@@ -1,0 +1,226 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"supd/config"
+	"supd/internal/launch"
+	"supd/internal/logcap"
+	"supd/internal/notify"
+	"supd/osproc"
+	"supd/tree"
+)
+
+// Exit statuses of supd (SPEC §2.5, §2.9).
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // a bad config, a forced shutdown
+	ExitGaveUp = 3 // the root gave up
+)
+
+// Options configure Run.
+type Options struct {
+	ConfigPath string // --config; "" searches as SPEC §1 says
+	Socket     string // --socket
+	NoWatch    bool
+	Log        *slog.Logger
+	Stdout     io.Writer // where workers' lines are forwarded
+}
+
+// TrampolineArg and TrampolineMain let the supd binary serve as the
+// trampoline that sets up a worker between fork and exec.
+const TrampolineArg = notify.TrampolineArg
+
+// TrampolineMain runs the trampoline; see notify.TrampolineMain.
+func TrampolineMain(args []string) int { return notify.TrampolineMain(args) }
+
+// Check validates a config file for `supd check`: errors to errw, warnings
+// and the verdict to out.
+func Check(path string, out, errw io.Writer) int {
+	file, err := config.Find(path)
+	if err != nil {
+		fmt.Fprintln(errw, err)
+		return ExitFailed
+	}
+	_, warns, err := config.Load(file)
+	for _, w := range warns {
+		fmt.Fprintln(out, w)
+	}
+	if err != nil {
+		fmt.Fprintln(errw, err)
+		return ExitFailed
+	}
+	fmt.Fprintf(out, "%s: valid\n", file)
+	return ExitOK
+}
+
+// Run runs supd until the tree ends and returns supd's exit status.
+func Run(ctx context.Context, o Options) int {
+	log := o.Log
+	file, err := config.Find(o.ConfigPath)
+	if err != nil {
+		log.Error("finding the config", "err", err)
+		return ExitFailed
+	}
+	cfg, warns, err := config.Load(file)
+	if err != nil {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				log.Error("config", "err", e.Error())
+			}
+		} else {
+			log.Error("loading the config", "err", err)
+		}
+		return ExitFailed
+	}
+	for _, w := range warns {
+		log.Warn("config", "warning", w.String())
+	}
+	if err := checkLogs(cfg); err != nil {
+		log.Error("log destination", "err", err)
+		return ExitFailed
+	}
+	if err := osproc.Init(log); err != nil {
+		log.Error("preparing process supervision", "err", err)
+		return ExitFailed
+	}
+
+	d, err := newDaemon(cfg, o)
+	if err != nil {
+		log.Error("starting", "err", err)
+		return ExitFailed
+	}
+	defer d.close()
+	return d.run(ctx)
+}
+
+// checkLogs fails when a worker's log file cannot be created or written
+// (SPEC §1: an error at start, before any worker starts).
+func checkLogs(cfg *config.Config) error {
+	var errs []error
+	cfg.Walk(func(path string, n config.Node) {
+		if w := n.Worker; w != nil && w.Logs.File != "" {
+			if err := logcap.CheckWritable(w.Logs.File); err != nil {
+				errs = append(errs, fmt.Errorf("%q: %w", path, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// daemon is one run of supd.
+type daemon struct {
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	bus      *bus
+	hub      *logcap.Hub
+	fwd      *logcap.Forwarder
+	notify   *notify.Receiver
+	launcher *launch.Launcher
+	tree     *tree.Tree
+}
+
+func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
+	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: newBus(1000), hub: logcap.NewHub()}
+	d.fwd = logcap.NewForwarder(o.Stdout, 0, o.Log)
+	rcv, err := notify.Listen(notify.Options{Log: o.Log})
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("opening the workers' notify socket: %w", err)
+	}
+	d.notify = rcv
+	d.launcher = launch.New(launch.Options{Hub: d.hub, Forwarder: d.fwd, Notify: rcv, Log: o.Log, Env: os.Environ()})
+	d.tree = tree.New(cfg.Root, tree.Options{Launcher: d.launcher, Log: o.Log, Events: d.event})
+	return d, nil
+}
+
+func (d *daemon) event(e tree.Event) {
+	e = d.bus.publish(e)
+	logEvent(d.log, e)
+}
+
+// run starts the tree and turns signals into its shutdown (SPEC §2.9).
+func (d *daemon) run(ctx context.Context) int {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	d.log.Info("starting", "config", d.cfg.File, "pid", os.Getpid())
+	d.tree.Start()
+	var deadline <-chan time.Time
+	shuttingDown, forced := false, false
+	shutdown := func(why string) {
+		if shuttingDown {
+			return
+		}
+		shuttingDown = true
+		d.log.Info("shutting down", "reason", why)
+		d.tree.Shutdown()
+		if d.cfg.ShutdownTimeout > 0 {
+			deadline = time.After(d.cfg.ShutdownTimeout)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			shutdown("context ended")
+		case sig := <-sigs:
+			switch {
+			case sig == syscall.SIGHUP:
+				d.log.Warn("reload is not supported yet", "signal", "HUP")
+			case shuttingDown:
+				d.log.Warn("second signal during shutdown: killing every worker", "signal", sig.String())
+				forced = true
+				osproc.KillAll()
+			default:
+				shutdown(sig.String())
+			}
+		case <-deadline:
+			d.log.Error("shutdown_timeout passed: killing every worker", "timeout", d.cfg.ShutdownTimeout.String())
+			forced = true
+			osproc.KillAll()
+			deadline = nil
+		case <-d.tree.Done():
+			return d.exitStatus(forced)
+		}
+	}
+}
+
+func (d *daemon) exitStatus(forced bool) int {
+	r := d.tree.Result()
+	switch {
+	case forced:
+		return ExitFailed
+	case r.Reason == tree.ReasonGaveUp:
+		d.log.Error("the root supervisor gave up")
+		return ExitGaveUp
+	case r.Reason == tree.ReasonAutoShutdown:
+		d.log.Info("significant children ended: shut down", "code", r.Code)
+		return r.Code
+	default:
+		d.log.Info("stopped")
+		return ExitOK
+	}
+}
+
+func (d *daemon) close() {
+	if d.launcher != nil {
+		d.launcher.Close()
+	}
+	if d.notify != nil {
+		d.notify.Close()
+	}
+	if d.fwd != nil {
+		d.fwd.Close()
+	}
+}

@@ -1,0 +1,67 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"supd/osproc"
+	"supd/tree"
+)
+
+// NewLogger builds supd's own logger: format "text" or "json", level
+// "debug", "info", "warn" or "error".
+func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}
+
+// logEvent writes one tree event to supd's log with the fixed keys.
+func logEvent(log *slog.Logger, e tree.Event) {
+	path := e.Path
+	if path == "" {
+		path = "/"
+	}
+	attrs := []any{"path", path, "state", string(e.New), "from", string(e.Old)}
+	level := slog.LevelInfo
+	if x := e.Exit; x != nil {
+		attrs = append(attrs, "reason", string(x.Reason))
+		if x.Exit.Signal != 0 {
+			attrs = append(attrs, "signal", osproc.SignalName(x.Exit.Signal))
+		} else if x.Reason == tree.ReasonExit || x.Reason == tree.ReasonStartFailed && x.Detail == "" {
+			attrs = append(attrs, "code", x.Exit.Code)
+		}
+		if x.Detail != "" {
+			attrs = append(attrs, "err", x.Detail)
+		}
+		if e.New == tree.Failed || e.New == tree.Backoff {
+			level = slog.LevelWarn
+		}
+	}
+	if r := e.Restart; r != nil {
+		if r.GaveUp {
+			attrs = append(attrs, "gave_up", true)
+			level = slog.LevelError
+		} else {
+			attrs = append(attrs, "restart", string(r.Strategy)+" "+strings.Join(r.Nodes, ","))
+			if r.Delay > 0 {
+				attrs = append(attrs, "backoff", r.Delay.String())
+			}
+		}
+		attrs = append(attrs, "budget", fmt.Sprintf("%d/%d in %s", r.Used, r.Max, r.Period))
+	}
+	log.Log(context.Background(), level, "state", attrs...)
+}

@@ -1,0 +1,35 @@
+package launch
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"supd/config"
+	"supd/internal/notify"
+)
+
+// environ builds a worker's environment: supd's own (unless clear_env)
+// without the variables through which a service manager talks to supd,
+// then the worker's env, then extra (supd's own settings for this run).
+func environ(base []string, w *config.Worker, extra ...string) []string {
+	var env []string
+	if !w.ClearEnv {
+		env = notify.StripEnv(base)
+	}
+	set := func(kv string) {
+		k, _, _ := strings.Cut(kv, "=")
+		env = slices.DeleteFunc(env, func(e string) bool { return strings.HasPrefix(e, k+"=") })
+		env = append(env, kv)
+	}
+	for _, k := range slices.Sorted(maps.Keys(w.Env)) {
+		set(k + "=" + w.Env[k])
+	}
+	for _, kv := range extra {
+		set(kv)
+	}
+	return env
+}
+
+// cgroupName is a worker's cgroup name: its path with "/" made "_".
+func cgroupName(path string) string { return strings.ReplaceAll(path, "/", "_") }

@@ -1,0 +1,150 @@
+package launch
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+
+	"supd/config"
+	"supd/internal/logcap"
+	"supd/internal/notify"
+	"supd/osproc"
+	"supd/tree"
+)
+
+// Options are the Launcher's collaborators.
+type Options struct {
+	Hub       *logcap.Hub       // every worker's log, by path
+	Forwarder *logcap.Forwarder // supd's stdout, shared by all workers
+	Notify    *notify.Receiver  // the workers' sd_notify socket
+	Log       *slog.Logger
+	Env       []string // supd's environment
+	Self      string   // the supd binary, for the trampoline; "" is notify.SelfExe
+}
+
+// Launcher starts workers for the tree.
+type Launcher struct {
+	o Options
+}
+
+// New returns a Launcher.
+func New(o Options) *Launcher {
+	if o.Self == "" {
+		o.Self = notify.SelfExe
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Launcher{o: o}
+}
+
+// Close releases what the Launcher holds (nothing yet: the hub's logs are
+// closed by their owner).
+func (l *Launcher) Close() {}
+
+// logOf returns the worker's log, created on its first start; it lives
+// across runs so a restart appends to the same ring and file.
+func (l *Launcher) logOf(path string, cfg config.WorkerLogs) (*logcap.Log, error) {
+	if lg := l.o.Hub.Log(path); lg != nil {
+		return lg, nil
+	}
+	lg, err := logcap.NewLog(path, cfg, l.o.Forwarder, l.o.Log)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.o.Hub.Add(lg); err != nil {
+		lg.Close()
+		return nil, err
+	}
+	return lg, nil
+}
+
+// Launch starts one run of a worker (tree.Launcher).
+func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
+	w := spec.Worker
+	lg, err := l.logOf(spec.Path, w.Logs)
+	if err != nil {
+		return nil, fmt.Errorf("opening the log: %w", err)
+	}
+	r := &run{l: l, path: spec.Path, w: w, mon: spec.Monitor, log: lg}
+	var extra []string
+	var tramp notify.Trampoline
+	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
+		extra = append(extra, l.o.Notify.Env())
+	}
+	if w.Watchdog > 0 {
+		extra = append(extra, notify.WatchdogEnv(w.Watchdog)...)
+		tramp.WatchdogPID = true
+		r.watchdog = notify.NewWatchdog(w.Watchdog, func() {
+			r.mon.Failed(tree.ReasonWatchdog, "no WATCHDOG=1 within "+w.Watchdog.String())
+		})
+	}
+	var files []*os.File
+	if w.Ready.Kind == config.ReadyFD {
+		p, err := notify.NewReadyPipe(w.Ready.FD, r.mon.Ready)
+		if err != nil {
+			return nil, err
+		}
+		r.readyPipe = p
+		f, fd := p.Child()
+		files = append(files, f)
+		if fd != 3 {
+			tramp.Moves = append(tramp.Moves, notify.Move{From: 3, To: fd})
+		}
+	}
+	capture, err := lg.Capture()
+	if err != nil {
+		r.release()
+		return nil, fmt.Errorf("capturing output: %w", err)
+	}
+	r.capture = capture
+	env := environ(l.o.Env, w, extra...)
+	r.env = env
+	argv := w.Command.Argv
+	if tramp.Needed() {
+		// Look the program up here, so that a missing one is a start
+		// failure with its name rather than the trampoline's exit 127.
+		prog, err := notify.LookPath(argv[0], env)
+		if err != nil {
+			capture.CloseWriters()
+			capture.Stop()
+			r.release()
+			return nil, err
+		}
+		argv = notify.WrapArgv(l.o.Self, tramp, append([]string{prog}, argv[1:]...))
+	}
+	ospec := osproc.Spec{
+		Argv: argv, Dir: w.Dir, Env: env,
+		Stdout: capture.Stdout(), Stderr: capture.Stderr(), ExtraFiles: files,
+		Cgroup: cgroupName(spec.Path) + "." + strconv.FormatUint(spec.Gen, 10),
+		OnExit: r.exited,
+	}
+	if c := w.User; c != nil {
+		ospec.Cred = &osproc.Cred{UID: c.UID, GID: c.GID, Groups: c.Groups}
+	}
+	proc, err := osproc.Start(ospec)
+	capture.CloseWriters()
+	if r.readyPipe != nil {
+		r.readyPipe.Started()
+	}
+	if err != nil {
+		capture.Stop()
+		r.release()
+		return nil, err
+	}
+	r.proc = proc
+	// The run may already have ended: watch it only while it has not.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return r, nil
+	}
+	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
+		r.unregister = l.o.Notify.Register(proc.Pid(), proc.Cgroup(), r.handler()) // its own group: pgid = pid
+	}
+	if w.Ready.Kind == config.ReadyProbe {
+		r.checks = append(r.checks, r.startReadyProbe())
+	}
+	return r, nil
+}
