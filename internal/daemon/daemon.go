@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"supd/control"
+	"supd/control/api"
 	"syscall"
 	"time"
 
@@ -122,16 +125,41 @@ type daemon struct {
 	cfg      *config.Config
 	opts     Options
 	log      *slog.Logger
-	bus      *bus
-	hub      *logcap.Hub
-	fwd      *logcap.Forwarder
-	notify   *notify.Receiver
-	launcher *launch.Launcher
-	tree     *tree.Tree
+	bus      *control.Bus
+	server   *control.Server
+	listener net.Listener
+	socket   string
+
+	shutdownReq chan struct{} // from the control API
+	hub         *logcap.Hub
+	fwd         *logcap.Forwarder
+	notify      *notify.Receiver
+	launcher    *launch.Launcher
+	tree        *tree.Tree
 }
 
 func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
-	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: newBus(1000), hub: logcap.NewHub()}
+	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 1024), hub: logcap.NewHub(),
+		shutdownReq: make(chan struct{}, 1)}
+	// The control socket first: a second supd on the same socket must stop
+	// here, before it starts any worker.
+	d.socket = o.Socket
+	if d.socket == "" {
+		d.socket = cfg.Control.Socket
+	}
+	if d.socket == "" {
+		d.socket = api.DefaultSocket()
+	}
+	ln, err := control.Listen(d.socket, os.FileMode(cfg.Control.Mode), cfg.Control.GID)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	d.listener = ln
+	opts := control.Options{Logger: o.Log}
+	if cfg.Control.GID >= 0 {
+		opts.Groups = []int{cfg.Control.GID}
+	}
+	d.server = control.New(backend{d}, opts)
 	d.fwd = logcap.NewForwarder(o.Stdout, 0, o.Log)
 	rcv, err := notify.Listen(notify.Options{Log: o.Log})
 	if err != nil {
@@ -145,7 +173,7 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 }
 
 func (d *daemon) event(e tree.Event) {
-	e = d.bus.publish(e)
+	e.Seq = d.bus.Publish(apiEvent(e)).Seq
 	logEvent(d.log, e)
 }
 
@@ -155,7 +183,17 @@ func (d *daemon) run(ctx context.Context) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 
-	d.log.Info("starting", "config", d.cfg.File, "pid", os.Getpid())
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- d.server.Serve(serveCtx, d.listener) }()
+	defer func() {
+		stopServing()
+		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Warn("control server", "err", err)
+		}
+	}()
+
+	d.log.Info("starting", "config", d.cfg.File, "socket", d.socket, "pid", os.Getpid())
 	d.tree.Start()
 	var deadline <-chan time.Time
 	shuttingDown, forced := false, false
@@ -174,6 +212,8 @@ func (d *daemon) run(ctx context.Context) int {
 		select {
 		case <-ctx.Done():
 			shutdown("context ended")
+		case <-d.shutdownReq:
+			shutdown("supctl shutdown")
 		case sig := <-sigs:
 			switch {
 			case sig == syscall.SIGHUP:
@@ -222,5 +262,11 @@ func (d *daemon) close() {
 	}
 	if d.fwd != nil {
 		d.fwd.Close()
+	}
+	if d.bus != nil {
+		d.bus.Close()
+	}
+	if d.listener != nil {
+		_ = d.listener.Close() // already closed when the server ran
 	}
 }
