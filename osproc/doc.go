@@ -1,0 +1,88 @@
+// Package osproc starts worker processes and is the only waiter for them.
+//
+// It owns: spawning (Start) with its own process group, a parent-death
+// signal, credentials, working directory, environment, file descriptors and,
+// where the host allows, a fresh cgroup v2 per start; the one reaper of the
+// whole process; how a process ended (Exit: code and signal kept apart, core
+// dump, OOM kill); signal names (ParseSignal, SignalName); and signalling or
+// killing a worker's whole process tree (Proc.Signal, Proc.SignalPid,
+// Proc.Kill, KillAll).
+//
+// # Goroutines
+//
+// Init (or the first Start) starts two goroutines that live as long as the
+// process, so goroutine-leak checks must ignore them
+// (goleak.IgnoreAnyFunction("supd/osproc.reapLoop") and
+// goleak.IgnoreAnyFunction("supd/osproc.spawnLoop")):
+//
+//   - reapLoop, the reaper: on every SIGCHLD it reaps every exited child
+//     with waitid(P_ALL)/wait4 and delivers each exit to the Proc
+//     registered for that pid, calling its Spec.OnExit; unregistered pids
+//     (orphans reparented to supd) are reaped and counted (Orphans). It also
+//     removes the cgroups of ended workers, retrying with a backoff timer
+//     while the kernel still counts them busy.
+//   - spawnLoop, the spawner: every fork runs on this goroutine, locked to
+//     its OS thread for life, because the parent-death signal (SIGKILL) fires
+//     when the forking thread exits, not the process.
+//
+// # Exactly one waiter
+//
+// A registration lock is held across fork and registration by the spawner
+// and around the wait loop by the reaper, so a pid is registered before it
+// can be reaped. After Init nothing else in the process may wait for
+// children: os/exec's Cmd.Wait (and so Cmd.Run, Output) would race with the
+// reaper and lose the exit status. Run other programs through Start. Tests
+// build their helpers before anything starts the reaper.
+//
+// The reaper looks at an exited child before reaping it (waitid WNOWAIT):
+// while the zombie holds its pid, the process group is SIGKILLed and the
+// Proc marked ended, so no signal sent through a Proc can ever hit a
+// recycled pid or process group.
+//
+// # A worker's whole process tree
+//
+// When the main process of a worker ends, everything left in its process
+// group and cgroup is SIGKILLed (cgroup.kill), and only then is OnExit
+// called. With a cgroup this holds for every descendant, even those that
+// double-forked into a session of their own: no process a worker started
+// survives it.
+//
+// Without cgroups (Spec.Cgroup empty, or a host without a writable cgroup2
+// mount) containment is the process group, plus, for Signal with group and
+// Kill while the main process runs, the descendants found through their
+// parent links in /proc. A descendant that left the process group and whose
+// parent already died has been reparented to supd and cannot be told apart
+// from other orphans: it survives its worker until KillAll, which also
+// kills every child of supd's that is not a registered Proc. supd is a child
+// subreaper, so such orphans are at least reaped, never left as zombies.
+//
+// # Cgroups
+//
+// Init finds a writable cgroup2 mount in /proc/self/mountinfo (on hybrid
+// hosts it is not /sys/fs/cgroup but e.g. /sys/fs/cgroup/unified) and
+// supd's own cgroup in /proc/self/cgroup, and creates a base cgroup
+// supd.<pid>.<starttime> below it, flock'ed while supd lives. Base cgroups
+// of supds that died (owner not running and lock free) are killed and
+// removed, so workers' descendants that outlived a SIGKILLed supd die at
+// the next start. Each Start with Spec.Cgroup gets a fresh cgroup below the
+// base (a cgroup that was once cgroup.kill'ed kills what is cloned into it),
+// entered at clone time (CLONE_INTO_CGROUP), and removed after the worker
+// ended. Under systemd, supd's unit needs Delegate=yes for this to be
+// proper. If anything about cgroups fails, the worker runs in its process
+// group alone and the failure is logged.
+//
+// # The process's own pid in its environment
+//
+// systemd's WATCHDOG_PID must be exactly the worker's pid, which is unknown
+// before the fork. A Start with Spec.PidEnv therefore executes this same
+// binary (/proc/self/exe), whose package init sets the variables to its own
+// pid and executes the real program, keeping the pid. Every binary that
+// imports osproc carries this init; it acts only when the variable
+// SUPD_OSPROC_PIDENV is set.
+//
+// # PID 1
+//
+// As PID 1 (in a container) every orphan of the container is reparented to
+// supd; the reaper waits for any child, so it reaps them all and nothing
+// more is needed.
+package osproc

@@ -1,0 +1,201 @@
+package osproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Proc is a started process. Its methods are safe for concurrent use.
+type Proc struct {
+	// Set before the process is registered with the reaper, then read-only.
+	pid    int
+	pgid   int
+	cg     *cgroup // nil: its process group only
+	onExit func(Exit)
+
+	done chan struct{} // closed by the reaper after OnExit returned
+	exit Exit          // written by the reaper before done is closed
+
+	// mu orders signals against reaping: the reaper sets exited under mu
+	// before it reaps the pid, and signals check it under mu, so a signal
+	// can never reach a recycled pid or process group.
+	mu     sync.Mutex
+	exited bool
+}
+
+// Pid is the process id.
+func (p *Proc) Pid() int { return p.pid }
+
+// Cgroup is the directory of the process's cgroup, or "" when it has none.
+func (p *Proc) Cgroup() string {
+	if p.cg == nil {
+		return ""
+	}
+	return p.cg.dir
+}
+
+// Done is closed once the process was reaped, its group and cgroup killed
+// and OnExit returned.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// Exit is how the process ended; valid once Done is closed.
+func (p *Proc) Exit() Exit { return p.exit }
+
+// Signal sends sig to the process, or with group to its whole process group
+// and to every process of its cgroup outside that group (or, without a
+// cgroup, every descendant outside the group that is still linked to it by
+// parent). Once the process was reaped it returns an error wrapping
+// os.ErrProcessDone.
+func (p *Proc) Signal(sig syscall.Signal, group bool) error {
+	target := p.pid
+	var outside []procStat
+	if group {
+		target = -p.pgid
+		if p.cg == nil {
+			// Walked before the group is signalled: a descendant whose
+			// parent dies of it is reparented and drops out of the walk.
+			// Should the pid be reaped and recycled meanwhile, exited is
+			// already set below and nothing is sent.
+			all, _ := scanProcs()
+			outside = p.descendantsOutside(all)
+		}
+	}
+	p.mu.Lock()
+	if p.exited {
+		p.mu.Unlock()
+		return fmt.Errorf("signal %s to %d: %w", SignalName(sig), p.pid, os.ErrProcessDone)
+	}
+	err := unix.Kill(target, sig)
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("signal %s to %d: %w", SignalName(sig), target, err)
+	}
+	if group && p.cg != nil {
+		outside = p.cgroupOutside()
+	}
+	signalExact(outside, sig)
+	return nil
+}
+
+// ErrNotMember is returned by SignalPid for a pid that is not one of the
+// worker's processes.
+var ErrNotMember = errors.New("not a process of the worker")
+
+// SignalPid sends sig to pid if it is one of the worker's processes: in its
+// cgroup or, without one, in its process group or below it. It serves
+// sd_notify's MAINPID=, whose pid must not be trusted blindly. The process
+// is pinned with a pidfd before the check, so a recycled pid is never
+// signalled. Once the main process was reaped it returns an error wrapping
+// os.ErrProcessDone.
+func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
+	if pid == p.pid {
+		return p.Signal(sig, false)
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("signal %s to %d: %w", SignalName(sig), pid, err)
+	}
+	if pid <= 0 {
+		return fail(ErrNotMember)
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fail(err)
+	}
+	defer unix.Close(fd)
+	if p.cg == nil {
+		all, _ := scanProcs()
+		// Under mu the main process is not reaped, so its pid and group id
+		// are still its own.
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.exited {
+			return fail(os.ErrProcessDone)
+		}
+		member := slices.ContainsFunc(descendants(all, p.pid), func(st procStat) bool { return st.pid == pid })
+		if st, err := readStat(pid); err == nil && st.pgid == p.pgid {
+			member = true
+		}
+		if !member {
+			return fail(ErrNotMember)
+		}
+	} else {
+		p.mu.Lock()
+		exited := p.exited
+		p.mu.Unlock()
+		if exited {
+			return fail(os.ErrProcessDone)
+		}
+		if pids, err := p.cg.procs(); err != nil || !slices.Contains(pids, pid) {
+			return fail(ErrNotMember)
+		}
+	}
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// Kill SIGKILLs every process in the process group and cgroup (without a
+// cgroup, also the descendants that left the group but are still linked to
+// it by parent). It is harmless after the process ended.
+func (p *Proc) Kill() {
+	var all []procStat
+	if p.cg == nil {
+		all, _ = scanProcs()
+	}
+	p.kill(all)
+}
+
+// kill is Kill with a scan of all processes, taken before the call (for
+// KillAll, one scan for every Proc).
+func (p *Proc) kill(all []procStat) {
+	var outside []procStat
+	if p.cg == nil {
+		outside = p.descendantsOutside(all) // as in Signal
+	}
+	p.mu.Lock()
+	live := !p.exited
+	if live {
+		unix.Kill(-p.pgid, syscall.SIGKILL)
+	}
+	p.mu.Unlock()
+	if p.cg != nil {
+		p.cg.kill()
+	} else if live {
+		signalExact(outside, syscall.SIGKILL)
+	}
+}
+
+// descendantsOutside lists the descendants of the process in all that left
+// its process group.
+func (p *Proc) descendantsOutside(all []procStat) []procStat {
+	var out []procStat
+	for _, st := range descendants(all, p.pid) {
+		if st.pgid != p.pgid {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// cgroupOutside lists the processes of the cgroup outside the process
+// group, which the group signal already reached.
+func (p *Proc) cgroupOutside() []procStat {
+	pids, err := p.cg.procs()
+	if err != nil {
+		return nil
+	}
+	var out []procStat
+	for _, pid := range pids {
+		if st, err := readStat(pid); err == nil && st.pgid != p.pgid {
+			out = append(out, st)
+		}
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package osproc
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// defaultPath is searched when the worker's environment has no PATH.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Start starts a process in its own process group (and cgroup, when
+// Spec.Cgroup is set and cgroups are available), with SIGKILL as its
+// parent-death signal, and registers it with the reaper before it can exit.
+// It returns once the exec succeeded; an exec failure is its error, e.g.
+// `exec "/usr/bin/x": permission denied`. The first Start sets osproc up as
+// Init does, logging nowhere.
+func Start(spec Spec) (*Proc, error) {
+	if ensure(nil); setupErr != nil {
+		return nil, setupErr
+	}
+	if len(spec.Argv) == 0 {
+		return nil, errors.New("start: empty argv")
+	}
+	path, err := lookPath(spec.Argv[0], spec.Env)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Dir != "" {
+		if err := checkDir(spec.Dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkCred(spec.Cred); err != nil {
+		return nil, err
+	}
+	files := []*os.File{spec.Stdin, spec.Stdout, spec.Stderr}
+	files = append(files, spec.ExtraFiles...)
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		if f == nil {
+			if i > 2 {
+				return nil, fmt.Errorf("start: extra file %d is nil", i)
+			}
+			f = devNull
+		}
+		fds[i] = f.Fd()
+	}
+	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if c := spec.Cred; c != nil {
+		sys.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: slices.Clone(c.Groups)}
+		// Without root, checkCred allowed only our own ids, and setgroups
+		// would fail.
+		sys.Credential.NoSetGroups = os.Geteuid() != 0
+	}
+	prog, argv, env := path, spec.Argv, spec.Env
+	if len(spec.PidEnv) > 0 {
+		if err := checkExec(path); err != nil {
+			return nil, err
+		}
+		prog, argv, env = shimmed(path, argv, env, spec.PidEnv)
+	}
+	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: env, Files: fds, Sys: sys}
+	p := &Proc{onExit: spec.OnExit, done: make(chan struct{})}
+
+	if spec.Cgroup != "" && cgRoot != nil {
+		cg, err := cgRoot.create(spec.Cgroup)
+		if err != nil {
+			logger.Warn("worker left in supd's cgroup", "cgroup", spec.Cgroup, "err", err)
+		} else {
+			p.cg = cg
+			sys.UseCgroupFD, sys.CgroupFD = true, cg.fd
+		}
+	}
+	err = spawn(prog, argv, attr, p)
+	if cg := p.cg; cg != nil {
+		cg.closeFD()
+		if err != nil {
+			// The clone into the cgroup may be what failed: try once
+			// without it, and keep the exec error if that fails too.
+			// The failed child may still count in the cgroup for a moment;
+			// the reaper then retries, handed the directory by a goroutine
+			// because OnExit, on the reaper's goroutine, may call Start.
+			if os.Remove(cg.dir) != nil {
+				go func() { removec <- []string{cg.dir} }()
+			}
+			p.cg, sys.UseCgroupFD, sys.CgroupFD = nil, false, 0
+			if spawn(prog, argv, attr, p) == nil {
+				logger.Warn("worker left in supd's cgroup", "cgroup", cg.dir, "pid", p.pid, "err", err)
+				err = nil
+			}
+		}
+	}
+	runtime.KeepAlive(files)
+	if err != nil {
+		return nil, fmt.Errorf("exec %q: %w", path, err)
+	}
+	return p, nil
+}
+
+// spawn has the spawner goroutine fork and exec p.
+func spawn(path string, argv []string, attr *syscall.ProcAttr, p *Proc) error {
+	reply := make(chan error, 1)
+	spawnc <- spawnReq{path: path, argv: argv, attr: attr, p: p, reply: reply}
+	return <-reply
+}
+
+// lookPath resolves name as execve would, except that a name without a
+// slash is searched in the PATH of env (not supd's). Relative PATH entries
+// are skipped, as os/exec does; a relative name with a slash is left
+// relative to the process's working directory.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	path := defaultPath
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v // the last one wins, as in getenv
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if !filepath.IsAbs(dir) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec %q: %w in $PATH", name, fs.ErrNotExist)
+}
+
+// checkExec catches, before the fork, the usual exec failures that a
+// re-executed start (Spec.PidEnv) could only report as exit code 127.
+func checkExec(path string) error {
+	if !filepath.IsAbs(path) {
+		return nil // relative to Spec.Dir: left to the exec
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("exec %q: %w", path, errors.Unwrap(err))
+	}
+	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		return fmt.Errorf("exec %q: %w", path, syscall.EACCES)
+	}
+	return nil
+}
+
+// checkDir names a missing working directory before the fork, whose error
+// would otherwise read like a missing executable.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("chdir %q: %w", dir, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("chdir %q: %w", dir, syscall.ENOTDIR)
+	}
+	return nil
+}
+
+// checkCred refuses another user without root before the fork, whose EPERM
+// would read like an exec failure.
+func checkCred(c *Cred) error {
+	if c == nil || os.Geteuid() == 0 {
+		return nil
+	}
+	if int(c.UID) != os.Geteuid() || int(c.GID) != os.Getegid() || len(c.Groups) > 0 {
+		return fmt.Errorf("set user %d, group %d: %w", c.UID, c.GID, syscall.EPERM)
+	}
+	return nil
+}
