@@ -1,0 +1,72 @@
+// Command floor is the bare fork-exec-wait loop that supd's benchmarks are
+// compared with: what any supervisor must at least spend.
+//
+//	floor respawn N PROG [ARGS...]   run PROG N times, one after another
+//	floor spawn N PROG [ARGS...]     start N copies at once, print
+//	                                 "running SECONDS", wait for SIGTERM,
+//	                                 then kill them all and print "stopped SECONDS"
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 4 {
+		fmt.Fprintln(os.Stderr, "usage: floor respawn|spawn N PROG [ARGS...]")
+		os.Exit(2)
+	}
+	n, err := strconv.Atoi(os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	argv := os.Args[3:]
+	attr := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setpgid: true}}
+	switch os.Args[1] {
+	case "respawn":
+		for i := 0; i < n; i++ {
+			pid, err := syscall.ForkExec(argv[0], argv, attr)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			var ws syscall.WaitStatus
+			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+	case "spawn":
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		t0 := time.Now()
+		pids := make([]int, 0, n)
+		for i := 0; i < n; i++ {
+			pid, err := syscall.ForkExec(argv[0], argv, attr)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			pids = append(pids, pid)
+		}
+		fmt.Printf("running %.6f\n", time.Since(t0).Seconds())
+		<-term
+		t1 := time.Now()
+		for _, p := range pids {
+			_ = syscall.Kill(-p, syscall.SIGTERM)
+		}
+		for range pids {
+			var ws syscall.WaitStatus
+			_, _ = syscall.Wait4(-1, &ws, 0, nil)
+		}
+		fmt.Printf("stopped %.6f\n", time.Since(t1).Seconds())
+	default:
+		os.Exit(2)
+	}
+}
