@@ -40,7 +40,7 @@ func buildAndRun(m *testing.M) int {
 	}
 	if cc, err := exec.LookPath("cc"); err == nil {
 		out := filepath.Join(dir, "stamp")
-		if msg, err := exec.Command(cc, "-O2", "-o", out, "stamp/stamp.c").CombinedOutput(); err == nil {
+		if msg, err := exec.Command(cc, "-O2", "-static", "-o", out, "stamp/stamp.c").CombinedOutput(); err == nil {
 			bin.stamp = out
 		} else {
 			fmt.Fprintf(os.Stderr, "building stamp: %v\n%s", err, msg)

@@ -66,6 +66,7 @@ type child struct {
 	sigDone          bool // significant, ended and not restarted
 	exitCode         int  // a nested supervisor's auto_shutdown code
 	waiters          []waiter
+	snap             *Snapshot // the last published, reused while unchanged
 }
 
 func (c *child) isWorker() bool { return c.node.Worker != nil }

@@ -38,7 +38,9 @@ type Budget struct {
 }
 
 // publish stores this owner's snapshot. Nested supervisors appear as stubs
-// that Tree.Snapshot fills from their own owners.
+// that Tree.Snapshot fills from their own owners. A child's snapshot is
+// rebuilt only when it changed, so a step of a supervisor with many
+// children allocates little.
 func (s *supervisor) publish() {
 	snap := &Snapshot{
 		Path: s.path, Supervisor: true, State: s.state, Since: s.since,
@@ -50,17 +52,29 @@ func (s *supervisor) publish() {
 		snap.Name = s.self.name
 	}
 	for i, c := range s.children {
-		cs := &Snapshot{
-			Path: c.path, Name: c.name, Supervisor: c.sup != nil, State: c.state, Since: c.since,
-			Pid: c.pid, StartedAt: c.startedAt, Restarts: c.restarts, LastExit: c.lastExit,
-			Status: c.status, Stopping: c.notifyStopping, Held: c.held, HeldUntil: c.holdUntil,
-		}
-		if c.held && !c.state.active() {
-			cs.State = Stopped
-		}
-		snap.Children[i] = cs
+		snap.Children[i] = c.snapshot()
 	}
 	s.snap.Store(snap)
+}
+
+// snapshot returns the child's snapshot, reusing the last one when nothing
+// it shows has changed.
+func (c *child) snapshot() *Snapshot {
+	state := c.state
+	if c.held && !state.active() {
+		state = Stopped
+	}
+	if o := c.snap; o != nil && o.State == state && o.Since.Equal(c.since) && o.Pid == c.pid &&
+		o.StartedAt.Equal(c.startedAt) && o.Restarts == c.restarts && o.LastExit == c.lastExit &&
+		o.Status == c.status && o.Stopping == c.notifyStopping && o.Held == c.held && o.HeldUntil.Equal(c.holdUntil) {
+		return o
+	}
+	c.snap = &Snapshot{
+		Path: c.path, Name: c.name, Supervisor: c.sup != nil, State: state, Since: c.since,
+		Pid: c.pid, StartedAt: c.startedAt, Restarts: c.restarts, LastExit: c.lastExit,
+		Status: c.status, Stopping: c.notifyStopping, Held: c.held, HeldUntil: c.holdUntil,
+	}
+	return c.snap
 }
 
 // Snapshot returns the whole tree as it is now.

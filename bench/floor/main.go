@@ -10,6 +10,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"syscall"
@@ -27,11 +28,16 @@ func main() {
 		os.Exit(2)
 	}
 	argv := os.Args[3:]
+	prog, err := exec.LookPath(argv[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	attr := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setpgid: true}}
 	switch os.Args[1] {
 	case "respawn":
 		for i := 0; i < n; i++ {
-			pid, err := syscall.ForkExec(argv[0], argv, attr)
+			pid, err := syscall.ForkExec(prog, argv, attr)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
@@ -48,7 +54,7 @@ func main() {
 		t0 := time.Now()
 		pids := make([]int, 0, n)
 		for i := 0; i < n; i++ {
-			pid, err := syscall.ForkExec(argv[0], argv, attr)
+			pid, err := syscall.ForkExec(prog, argv, attr)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)

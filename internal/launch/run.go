@@ -59,7 +59,8 @@ func (r *run) Signal(sig syscall.Signal, group bool) error {
 	main, ended := r.mainPID, r.ended
 	r.mu.Unlock()
 	if !group && main > 0 && !ended {
-		return syscall.Kill(main, sig)
+		// MAINPID= is trusted only while it names one of the worker's processes.
+		return r.proc.SignalPid(main, sig)
 	}
 	return r.proc.Signal(sig, group)
 }

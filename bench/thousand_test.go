@@ -1,0 +1,95 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	workers = 1000
+	idle    = 10 * time.Second
+)
+
+// BenchmarkThousandWorkers brings up 1000 workers of a long sleep under one
+// `start: parallel` supervisor and measures the time until all run, supd's
+// RSS then, its CPU time and wakeups (context switches) over 10 idle
+// seconds, and the time to stop them all — each against the floor: one Go
+// process that fork-execs the same 1000 sleeps and kills them.
+func BenchmarkThousandWorkers(b *testing.B) {
+	for range b.N {
+		f := runFloor(b)
+		var yaml strings.Builder
+		yaml.WriteString("version: 1\nroot:\n  start: parallel\n  children:\n")
+		for i := range workers {
+			fmt.Fprintf(&yaml, "    - name: w%d\n      command: [\"sleep\", \"3600\"]\n", i)
+		}
+		t0 := time.Now()
+		s := startSupd(b, yaml.String())
+		s.waitLog(b, "path=/ state=running", 60*time.Second)
+		up := time.Since(t0)
+		pid := s.cmd.Process.Pid
+		time.Sleep(time.Second) // let the log drain and the start settle
+		rss := rssMiB(b, pid)
+		u0 := readUsage(b, pid)
+		time.Sleep(idle)
+		u1 := readUsage(b, pid)
+		down := s.stop(b)
+
+		b.ReportMetric(up.Seconds()*1000, "up-ms")
+		b.ReportMetric(rss, "rss-MiB")
+		b.ReportMetric((u1.cpu-u0.cpu).Seconds()*1000, "idle-cpu-ms")
+		b.ReportMetric(float64(u1.switches-u0.switches), "idle-wakeups")
+		b.ReportMetric(down.Seconds()*1000, "stop-ms")
+		b.ReportMetric(f.up.Seconds()*1000, "floor-up-ms")
+		b.ReportMetric(f.rss, "floor-rss-MiB")
+		b.ReportMetric(float64(f.idle.switches), "floor-idle-wakeups")
+		b.ReportMetric(f.down.Seconds()*1000, "floor-stop-ms")
+		b.ReportMetric(up.Seconds()/f.up.Seconds(), "up-ratio")
+		b.ReportMetric(down.Seconds()/f.down.Seconds(), "stop-ratio")
+	}
+}
+
+type floorRun struct {
+	up, down time.Duration
+	rss      float64
+	idle     usage
+}
+
+func runFloor(b *testing.B) floorRun {
+	b.Helper()
+	cmd := exec.Command(bin.floor, "spawn", strconv.Itoa(workers), "sleep", "3600")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "running ") {
+		b.Fatalf("floor: %q", sc.Text())
+	}
+	var r floorRun
+	r.up = time.Since(t0)
+	time.Sleep(time.Second)
+	r.rss = rssMiB(b, cmd.Process.Pid)
+	u0 := readUsage(b, cmd.Process.Pid)
+	time.Sleep(idle)
+	u1 := readUsage(b, cmd.Process.Pid)
+	r.idle = usage{cpu: u1.cpu - u0.cpu, switches: u1.switches - u0.switches}
+	t1 := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "stopped ") {
+		b.Fatalf("floor: %q", sc.Text())
+	}
+	r.down = time.Since(t1)
+	return r
+}
