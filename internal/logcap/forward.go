@@ -6,10 +6,15 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultForwardBuffer bounds the bytes a Forwarder holds for its writer.
 const DefaultForwardBuffer = 1 << 20
+
+// ForwardWait is how long a full buffer may hold up a worker's capture
+// before its lines are dropped.
+const ForwardWait = 2 * time.Second
 
 // Forwarder copies the lines of every forwarding worker to one writer
 // (supd's stdout), each prefixed with the worker's path:
@@ -19,9 +24,11 @@ const DefaultForwardBuffer = 1 << 20
 //	web/api |+ the first piece of a line cut at MaxLine; it continues below
 //
 // Captures append whole lines to a buffer bounded in bytes; one goroutine
-// writes it out, so lines of different workers never interleave mid-line
-// and a slow or blocked writer never holds up capture. When the buffer is
-// full, lines are dropped until the writer catches up, and then a marker
+// writes it out, so lines of different workers never interleave mid-line.
+// A full buffer holds capture up for at most ForwardWait, so that a slow
+// reader of supd's stdout (a pipe, the journal) loses nothing while a
+// blocked one holds up nothing for long: after that wait, lines are dropped
+// until the writer catches up, and then a marker
 //
 //	[supd] forwarding dropped 42 lines: output blocked
 //
@@ -37,8 +44,9 @@ type Forwarder struct {
 	dropping uint64 // lines dropped since the last marker; while > 0 all are
 	closed   bool
 
-	wake chan struct{} // capacity 1: the writer has work
-	done chan struct{} // closed when the writer goroutine returns
+	wake  chan struct{} // capacity 1: the writer has work
+	freed chan struct{} // closed (and replaced) each time the writer takes the buffer
+	done  chan struct{} // closed when the writer goroutine returns
 }
 
 // NewForwarder starts the goroutine that writes to w. limit bounds its
@@ -55,6 +63,7 @@ func NewForwarder(w io.Writer, limit int, logger *slog.Logger) *Forwarder {
 		logger: logger,
 		limit:  limit,
 		wake:   make(chan struct{}, 1),
+		freed:  make(chan struct{}),
 		done:   make(chan struct{}),
 	}
 	go f.run()
@@ -82,14 +91,33 @@ func (f *Forwarder) signal() {
 	}
 }
 
-// add buffers lines of one worker. It never blocks on the writer.
+// add buffers lines of one worker. While the buffer is full it waits for
+// the writer, up to ForwardWait; then it drops.
 func (f *Forwarder) add(lines []Line) {
 	f.mu.Lock()
 	var n uint64
+	var deadline *time.Timer
 	for _, ln := range lines {
 		size := len(ln.Path) + len(" | ") + len(ln.Text) + len("\n")
 		if ln.Cut {
 			size++
+		}
+		for !f.closed && f.dropping == 0 && n == 0 && len(f.buf) > 0 && len(f.buf)+size > f.limit {
+			if deadline == nil {
+				deadline = time.NewTimer(ForwardWait)
+				defer deadline.Stop()
+			}
+			freed := f.freed
+			f.mu.Unlock()
+			f.signal()
+			select {
+			case <-freed:
+				f.mu.Lock()
+				continue
+			case <-deadline.C:
+			}
+			f.mu.Lock()
+			break
 		}
 		if f.closed || f.dropping > 0 || n > 0 || (len(f.buf) > 0 && len(f.buf)+size > f.limit) {
 			n++
@@ -136,6 +164,8 @@ func (f *Forwarder) run() {
 		dropped := f.dropping
 		f.dropping = 0
 		closed := f.closed
+		close(f.freed)
+		f.freed = make(chan struct{})
 		f.mu.Unlock()
 
 		if dropped > 0 {
