@@ -71,15 +71,6 @@
 // proper. If anything about cgroups fails, the worker runs in its process
 // group alone and the failure is logged.
 //
-// # The process's own pid in its environment
-//
-// systemd's WATCHDOG_PID must be exactly the worker's pid, which is unknown
-// before the fork. A Start with Spec.PidEnv therefore executes this same
-// binary (/proc/self/exe), whose package init sets the variables to its own
-// pid and executes the real program, keeping the pid. Every binary that
-// imports osproc carries this init; it acts only when the variable
-// SUPD_OSPROC_PIDENV is set.
-//
 // # PID 1
 //
 // As PID 1 (in a container) every orphan of the container is reparented to

@@ -4,15 +4,9 @@ import "os"
 
 // Spec describes one process to start.
 type Spec struct {
-	Argv []string // Argv[0] is looked up in PATH (of Env) when it has no slash
-	Dir  string   // working directory; "" is supd's own
-	Env  []string // the whole environment, "K=V"
-	// PidEnv names variables to set to the process's own pid, such as
-	// WATCHDOG_PID. The pid is unknown before the fork, so the process is
-	// started as supd's own binary, which sets them and executes Argv
-	// (keeping its pid); an exec failure then shows as exit code 127, not
-	// as an error of Start.
-	PidEnv     []string
+	Argv       []string   // Argv[0] is looked up in PATH (of Env) when it has no slash
+	Dir        string     // working directory; "" is supd's own
+	Env        []string   // the whole environment, "K=V"
 	Cred       *Cred      // nil: supd's own user and groups
 	Stdin      *os.File   // nil: /dev/null
 	Stdout     *os.File   // nil: /dev/null

@@ -60,12 +60,6 @@ func Start(spec Spec) (*Proc, error) {
 		sys.Credential.NoSetGroups = os.Geteuid() != 0
 	}
 	prog, argv, env := path, spec.Argv, spec.Env
-	if len(spec.PidEnv) > 0 {
-		if err := checkExec(path); err != nil {
-			return nil, err
-		}
-		prog, argv, env = shimmed(path, argv, env, spec.PidEnv)
-	}
 	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: env, Files: fds, Sys: sys}
 	p := &Proc{onExit: spec.OnExit, done: make(chan struct{})}
 
@@ -137,21 +131,6 @@ func lookPath(name string, env []string) (string, error) {
 	return "", fmt.Errorf("exec %q: %w in $PATH", name, fs.ErrNotExist)
 }
 
-// checkExec catches, before the fork, the usual exec failures that a
-// re-executed start (Spec.PidEnv) could only report as exit code 127.
-func checkExec(path string) error {
-	if !filepath.IsAbs(path) {
-		return nil // relative to Spec.Dir: left to the exec
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("exec %q: %w", path, errors.Unwrap(err))
-	}
-	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
-		return fmt.Errorf("exec %q: %w", path, syscall.EACCES)
-	}
-	return nil
-}
 
 // checkDir names a missing working directory before the fork, whose error
 // would otherwise read like a missing executable.
