@@ -28,7 +28,7 @@ func Start(spec Spec) (*Proc, error) {
 	if len(spec.Argv) == 0 {
 		return nil, errors.New("start: empty argv")
 	}
-	path, err := lookPath(spec.Argv[0], spec.Env)
+	path, err := LookPath(spec.Argv[0], spec.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func spawn(path string, argv []string, attr *syscall.ProcAttr, p *Proc) error {
 	return <-reply
 }
 
-// lookPath resolves name as execve would, except that a name without a
-// slash is searched in the PATH of env (not supd's). Relative PATH entries
+// LookPath resolves name as execve would, except that a name without a
+// slash is searched in the PATH of env (the worker's, not supd's). Relative PATH entries
 // are skipped, as os/exec does; a relative name with a slash is left
 // relative to the process's working directory.
-func lookPath(name string, env []string) (string, error) {
+func LookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
 	}
@@ -130,7 +130,6 @@ func lookPath(name string, env []string) (string, error) {
 	}
 	return "", fmt.Errorf("exec %q: %w in $PATH", name, fs.ErrNotExist)
 }
-
 
 // checkDir names a missing working directory before the fork, whose error
 // would otherwise read like a missing executable.

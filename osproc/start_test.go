@@ -162,13 +162,13 @@ func TestLookPath(t *testing.T) {
 		want string
 	}{"prog", []string{"PATH=."}, ""}) // relative entries are skipped
 	for _, tt := range tests {
-		got, err := lookPath(tt.name, tt.env)
+		got, err := LookPath(tt.name, tt.env)
 		switch {
 		case tt.want == "" && err == nil:
-			t.Errorf("lookPath(%q, %q) = %q, want an error", tt.name, tt.env, got)
+			t.Errorf("LookPath(%q, %q) = %q, want an error", tt.name, tt.env, got)
 		case tt.want == "/bin/sh" && err == nil && (got == "/bin/sh" || got == "/usr/bin/sh" || got == "/usr/local/bin/sh"):
 		case tt.want != "" && (err != nil || got != tt.want):
-			t.Errorf("lookPath(%q, %q) = %q, %v; want %q", tt.name, tt.env, got, err, tt.want)
+			t.Errorf("LookPath(%q, %q) = %q, %v; want %q", tt.name, tt.env, got, err, tt.want)
 		}
 	}
 }

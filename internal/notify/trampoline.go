@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"supd/osproc"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -124,36 +123,11 @@ func trampoline(args []string, stderr io.Writer, execve func(string, []string, [
 	return TrampolineCannotExec
 }
 
-// defaultPath is searched when the environment has no PATH.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// LookPath resolves a worker's program as the trampoline will: a name
-// without a slash is searched in the PATH of env (the worker's, not supd's;
-// a default when it has none), skipping relative entries; a name with a
-// slash is returned as it is. The launcher calls it before wrapping argv, so
-// that a missing program stays a start failure instead of becoming the
+// LookPath resolves a worker's program as the trampoline will (see
+// osproc.LookPath). The launcher calls it before wrapping argv, so that a
+// missing program stays a start failure instead of becoming the
 // trampoline's exit 127.
-func LookPath(name string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		return name, nil
-	}
-	dirs := defaultPath
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			dirs = v // the last one wins, as in getenv
-		}
-	}
-	for _, dir := range filepath.SplitList(dirs) {
-		if !filepath.IsAbs(dir) {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("exec %q: %w in $PATH", name, fs.ErrNotExist)
-}
+func LookPath(name string, env []string) (string, error) { return osproc.LookPath(name, env) }
 
 func parseTrampoline(args []string) (Trampoline, []string, error) {
 	var t Trampoline
