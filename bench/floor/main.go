@@ -5,6 +5,9 @@
 //	floor spawn N PROG [ARGS...]     start N copies at once, print
 //	                                 "running SECONDS", wait for SIGTERM,
 //	                                 then kill them all and print "stopped SECONDS"
+//	floor spawn-seq N PROG [ARGS...] as spawn, but stop them one after
+//	                                 another in reverse order, each reaped
+//	                                 before the next is signalled (as supd does)
 package main
 
 import (
@@ -48,7 +51,7 @@ func main() {
 				os.Exit(1)
 			}
 		}
-	case "spawn":
+	case "spawn", "spawn-seq":
 		term := make(chan os.Signal, 1)
 		signal.Notify(term, syscall.SIGTERM)
 		t0 := time.Now()
@@ -64,12 +67,20 @@ func main() {
 		fmt.Printf("running %.6f\n", time.Since(t0).Seconds())
 		<-term
 		t1 := time.Now()
-		for _, p := range pids {
-			_ = syscall.Kill(-p, syscall.SIGTERM)
-		}
-		for range pids {
-			var ws syscall.WaitStatus
-			_, _ = syscall.Wait4(-1, &ws, 0, nil)
+		if os.Args[1] == "spawn-seq" {
+			for i := len(pids) - 1; i >= 0; i-- {
+				_ = syscall.Kill(-pids[i], syscall.SIGTERM)
+				var ws syscall.WaitStatus
+				_, _ = syscall.Wait4(pids[i], &ws, 0, nil)
+			}
+		} else {
+			for _, p := range pids {
+				_ = syscall.Kill(-p, syscall.SIGTERM)
+			}
+			for range pids {
+				var ws syscall.WaitStatus
+				_, _ = syscall.Wait4(-1, &ws, 0, nil)
+			}
 		}
 		fmt.Printf("stopped %.6f\n", time.Since(t1).Seconds())
 	default:
