@@ -219,3 +219,44 @@ func TestStaleReportsAreDropped(t *testing.T) {
 		}
 	})
 }
+
+// A start that fails in a parallel one_for_all supervisor restarts every
+// sibling, none lost from the start queue.
+func TestParallelOneForAllStartFailure(t *testing.T) {
+	root := supervisor("", config.OneForAll, worker("a"), worker("bad", backoff(time.Second)), worker("c"))
+	root.Start = config.Parallel
+	root.MaxRestarts = 10
+	runWith(t, root, func(h *harness) { h.l.ExecErr = map[string]error{"bad": syscall.EACCES} }, func(h *harness) {
+		h.wantState("bad", tree.Backoff)
+		h.l.SetExecErr("bad", nil) // it would start now
+		h.sleep(time.Second)
+		for _, p := range []string{"a", "bad", "c"} {
+			h.wantState(p, tree.Running)
+		}
+		if h.l.Starts("a") < 2 || h.l.Starts("c") < 1 {
+			t.Fatalf("a started %d, c %d times", h.l.Starts("a"), h.l.Starts("c"))
+		}
+	})
+}
+
+// A manual start that waits for readiness is answered when a shutdown
+// stops the node first.
+func TestStartWaiterAnsweredByShutdown(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("slow", readyNotify, func(w *config.Worker) { w.Autostart = false }))
+	run(t, root, func(h *harness) {
+		done := make(chan error, 1)
+		go func() { done <- h.tr.StartNode(h.t.Context(), "slow") }()
+		h.settle()
+		h.wantState("slow", tree.Starting)
+		h.tr.Shutdown()
+		h.settle()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "stopped before it was ready") {
+				t.Fatalf("start answered %v", err)
+			}
+		default:
+			t.Fatal("the start waiter was never answered")
+		}
+	})
+}

@@ -61,29 +61,25 @@ func (s *supervisor) advanceStops() bool {
 func (s *supervisor) advanceStarts() bool {
 	changed := false
 	if s.spec.Start == config.Parallel {
-		kept := s.startQ[:0:0]
-		for _, c := range s.startQ {
+		// A start that fails may enqueue (a strategy's restart) while the
+		// pending list is walked: walk a copy and enqueue what waits.
+		pending := s.startQ
+		s.startQ = nil
+		for _, c := range pending {
 			switch {
 			case c.held || c.state == Running || c.state == Starting:
 				changed = true
 				continue
 			case c.state == Stopping, c.state == Backoff && s.now.Before(c.notBefore):
-				kept = append(kept, c)
+				s.enqueueStart(c)
 				continue
 			}
 			s.startChild(c)
 			changed = true
-			if c.state == Backoff {
-				kept = append(kept, c)
-			}
 			if s.state != Starting && s.state != Running {
 				return true
 			}
 		}
-		if len(s.startQ) > 0 && len(kept) < len(s.startQ) {
-			changed = true
-		}
-		s.startQ = kept
 		return changed
 	}
 	for len(s.startQ) > 0 {

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -286,6 +287,9 @@ func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInf
 	switch st {
 	case Stopped:
 		c.resolve(wantStopped, nil)
+		if !c.restartAfterStop {
+			c.resolve(wantRunning, fmt.Errorf("starting %q: stopped before it was ready: %w", c.path, ErrConflict))
+		}
 	case Running:
 		c.resolve(wantRunning, nil)
 	case Exited, Failed, Backoff:

@@ -16,7 +16,8 @@ type Launcher struct {
 	mu     sync.Mutex
 	nextID int
 	procs  []*Proc
-	// ExecErr makes launches of these paths fail as exec would.
+	// ExecErr makes launches of these paths fail as exec would; set it
+	// before the tree starts, or use SetExecErr.
 	ExecErr map[string]error
 	// OnLaunch, if set, is called with every new process (outside the lock).
 	OnLaunch func(*Proc)
@@ -53,6 +54,20 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		hook(p)
 	}
 	return p, nil
+}
+
+// SetExecErr makes launches of path fail with err (nil: succeed again).
+func (l *Launcher) SetExecErr(path string, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ExecErr == nil {
+		l.ExecErr = make(map[string]error)
+	}
+	if err == nil {
+		delete(l.ExecErr, path)
+	} else {
+		l.ExecErr[path] = err
+	}
 }
 
 // Procs returns every process launched for path, oldest first; path ""
