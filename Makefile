@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 60s
 
-.PHONY: help build run test bench fuzz lint install clean
+.PHONY: help build run test testdeps bench fuzz lint install clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -18,9 +18,12 @@ build: ## build bin/supd and bin/supctl
 run: build ## build and run supd on the example tree in the foreground
 	$(BIN)/supd --config $(CONFIG)
 
-test: ## run every test with the race detector
+test: testdeps ## run every test with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+testdeps: ## install the third-party programs the e2e tests run (as root)
+	@if [ "$$(id -u)" = 0 ]; then command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) || true; fi
 
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...

@@ -270,3 +270,36 @@ func TestScheduleDefaults(t *testing.T) {
 		t.Fatalf("failures %d, want 2", got.Failures)
 	}
 }
+
+// TestProbesOnSharedTicks: after the first, probes start on ticks that all
+// checkers share (multiples of interval/20, at most 50ms, of the clock),
+// less than a tick after they are due, and the lateness does not add up.
+func TestProbesOnSharedTicks(t *testing.T) {
+	tests := []struct {
+		name     string
+		offset   time.Duration // the checker starts this long after a whole second
+		interval time.Duration
+		calls    []time.Duration // probe starts, from that whole second
+	}{
+		{"1s: 50ms ticks", 13 * time.Millisecond, time.Second, ms(13, 1050, 2050, 3050)},
+		{"not a multiple of the tick", 13 * time.Millisecond, 1010 * time.Millisecond, ms(13, 1050, 2050, 3050, 4100)},
+		{"100ms: 5ms ticks", 13 * time.Millisecond, 100 * time.Millisecond, ms(13, 115, 215, 315)},
+		{"due on a tick", 0, time.Second, ms(0, 1000, 2000)},
+		{"10ms: 500µs ticks", 1, 10 * time.Millisecond, []time.Duration{1, 10500 * time.Microsecond, 20500 * time.Microsecond}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &script{start: time.Now()} // the bubble's clock starts on a whole second
+				time.Sleep(tc.offset)
+				c := Liveness(s, Schedule{Interval: tc.interval, Timeout: time.Millisecond, Failures: 1}, func(string) {})
+				time.Sleep(tc.calls[len(tc.calls)-1] - tc.offset + tc.interval/2)
+				synctest.Wait()
+				c.Stop()
+				if !reflect.DeepEqual(s.calls, tc.calls) {
+					t.Errorf("probes started at %v, want %v", s.calls, tc.calls)
+				}
+			})
+		})
+	}
+}

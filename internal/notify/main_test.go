@@ -43,8 +43,9 @@ func child(mode string, args []string) int {
 		}
 	}
 	switch mode {
-	case "send": // each argument is one datagram
+	case "send": // each argument is one datagram; $PID stands for the helper's pid
 		for _, a := range args {
+			a = strings.ReplaceAll(a, "$PID", strconv.Itoa(os.Getpid()))
 			if ok, err := daemon.SdNotify(false, a); !ok || err != nil {
 				fmt.Fprintln(os.Stderr, "sd_notify:", ok, err)
 				return 1

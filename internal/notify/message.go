@@ -28,6 +28,11 @@ type message struct {
 	watchdog bool
 	status   *string
 	mainPID  int
+
+	// Where mainPID lives, read from /proc when the datagram arrived: a
+	// MAINPID= counts only for a process of the sender's own worker.
+	mainPgid   int
+	mainCgroup string
 }
 
 // empty reports whether the datagram said nothing supd acts on, so that the

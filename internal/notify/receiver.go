@@ -295,7 +295,7 @@ func (r *Receiver) tidy(now time.Time) {
 func (r *Receiver) deliverReplay() {
 	for _, p := range r.replay {
 		if p.reg.live {
-			p.msg.deliver(p.reg.h)
+			r.deliver(p.reg, p.msg)
 		}
 	}
 	clear(r.replay)
@@ -350,6 +350,11 @@ func (r *Receiver) receive(b, oob []byte, flags int) {
 	if msg.empty() {
 		return
 	}
+	if msg.mainPID != 0 {
+		// A process that does not exist belongs to nobody.
+		msg.mainPgid, _ = processGroup(msg.mainPID)
+		msg.mainCgroup, _ = cgroupOf(msg.mainPID)
+	}
 	pid := int(cred.Pid)
 	pgid, err := processGroup(pid)
 	if err != nil {
@@ -375,7 +380,7 @@ func (r *Receiver) receive(b, oob []byte, flags int) {
 	// earlier than this one: keep the worker's order.
 	r.deliverReplay()
 	if reg := r.lookup(pgid, cg); reg != nil {
-		msg.deliver(reg.h)
+		r.deliver(reg, msg)
 		return
 	}
 	if len(r.pending) >= maxPending {
@@ -389,6 +394,20 @@ func (r *Receiver) receive(b, oob []byte, flags int) {
 	if r.testHookParked != nil {
 		r.testHookParked()
 	}
+}
+
+// deliver hands msg to reg's handler. A MAINPID= that names no process of
+// reg's worker is left out: supd signals the main pid, and a worker must not
+// point supd at a process of another worker, or of nobody's (systemd, too,
+// takes a MAINPID= outside the service's cgroup only from root). Called
+// locked, on the goroutine.
+func (r *Receiver) deliver(reg *registration, msg message) {
+	if msg.mainPID != 0 && (msg.mainPgid <= 0 || !r.claims(reg, msg.mainPgid, msg.mainCgroup)) {
+		r.log.Warn("ignoring sd_notify MAINPID= of a process that is not the worker's",
+			"mainpid", msg.mainPID, "worker_pgid", reg.pgid, "worker_cgroup", reg.cgroup)
+		msg.mainPID = 0
+	}
+	msg.deliver(reg.h)
 }
 
 // dropStranger logs, once per sender, a datagram that no worker claimed.

@@ -64,8 +64,11 @@ func TestReceiverDelivers(t *testing.T) {
 		{"ready", []string{"READY=1"}, []string{"ready"}},
 		{"status", []string{"STATUS=loading 3/5"}, []string{"status loading 3/5"}},
 		{"one datagram, many lines, in delivery order",
-			[]string{"READY=1\nSTATUS=up\nMAINPID=4242\nWATCHDOG=1"},
-			[]string{"mainpid 4242", "status up", "watchdog", "ready"}},
+			[]string{"READY=1\nSTATUS=up\nMAINPID=$PID\nWATCHDOG=1"},
+			[]string{"mainpid $PID", "status up", "watchdog", "ready"}},
+		// Not the worker's: init, and a pid that no process has.
+		{"MAINPID= of another process is left out", []string{"STATUS=up\nMAINPID=1", "MAINPID=4194305\nREADY=1"},
+			[]string{"status up", "ready"}},
 		{"ignored variables", []string{"RELOADING=1\nWATCHDOG_USEC=5\nFOO=bar", "STOPPING=1"}, []string{"stopping"}},
 		{"watchdog", []string{"WATCHDOG=1", "WATCHDOG=1"}, []string{"watchdog", "watchdog"}},
 	}
@@ -80,6 +83,7 @@ func TestReceiverDelivers(t *testing.T) {
 				t.Fatalf("helper said %q", s)
 			}
 			for _, want := range tc.want {
+				want = strings.ReplaceAll(want, "$PID", fmt.Sprint(w.cmd.Process.Pid))
 				if ev := within(t, got, 5*time.Second, want); ev != want {
 					t.Fatalf("got %q, want %q", ev, want)
 				}
