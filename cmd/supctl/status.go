@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ its subtree (without PATH: the root).`,
 			if len(args) == 0 {
 				args = []string{""}
 			}
+			if a.json() {
+				return a.statusJSON(cmd.Context(), args)
+			}
 			var nodes []api.Node
 			var errs []error
 			for _, p := range args {
@@ -39,18 +43,35 @@ its subtree (without PATH: the root).`,
 			if err := errors.Join(errs...); err != nil && len(nodes) == 0 {
 				return failed(err)
 			}
-			if a.json() {
-				if nodes == nil {
-					nodes = []api.Node{}
-				}
-				a.printJSON(nodes)
-			} else {
-				io.WriteString(a.stdout, a.statusTable(nodes))
-			}
+			io.WriteString(a.stdout, a.statusTable(nodes))
 			// Report the paths that failed after printing the others.
 			return failed(errors.Join(errs...))
 		},
 	}
+}
+
+// statusJSON prints the nodes at paths as one array of the daemon's own
+// JSON, passed on undecoded: with 1000 workers, decoding and re-encoding
+// them took a third of supctl's run. Paths that failed are reported after.
+func (a *app) statusJSON(ctx context.Context, paths []string) error {
+	out := []byte{'['}
+	var errs []error
+	for _, p := range paths {
+		raw, err := a.api().NodeJSON(ctx, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, raw...)
+	}
+	if err := errors.Join(errs...); err != nil && len(out) == 1 {
+		return failed(err)
+	}
+	_, _ = a.stdout.Write(append(out, ']', '\n'))
+	return failed(errors.Join(errs...))
 }
 
 func (a *app) statusTable(nodes []api.Node) string {
@@ -79,23 +100,32 @@ With -o json: the body of GET /v1/tree, {"root": NODE} (with PATH: GET
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completePaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.json() {
+				// The daemon's JSON, passed on undecoded (see statusJSON).
+				var raw []byte
+				var err error
+				if len(args) == 1 {
+					raw, err = a.api().NodeJSON(cmd.Context(), args[0])
+				} else {
+					raw, err = a.api().TreeJSON(cmd.Context())
+				}
+				if err != nil {
+					return failed(err)
+				}
+				_, _ = a.stdout.Write(append(raw, '\n'))
+				return nil
+			}
 			var root api.Node
 			if len(args) == 1 {
 				n, err := a.api().Node(cmd.Context(), args[0])
 				if err != nil {
 					return failed(err)
 				}
-				if a.json() {
-					return a.printJSON(n)
-				}
 				root = n
 			} else {
 				t, err := a.api().Tree(cmd.Context())
 				if err != nil {
 					return failed(err)
-				}
-				if a.json() {
-					return a.printJSON(t)
 				}
 				root = t.Root
 			}

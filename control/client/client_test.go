@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -96,6 +97,10 @@ func TestRequests(t *testing.T) {
 			func(v any) bool { return v.(api.Tree).Root.Children[0].PID == 7 }},
 		{"node", func() (any, error) { return c.Node(ctx(t), "web/api") }, "GET /v1/nodes/web/api",
 			func(v any) bool { return v.(api.Node).Path == "web/api" }},
+		{"tree as sent", func() (any, error) { return c.TreeJSON(ctx(t)) }, "GET /v1/tree",
+			func(v any) bool { return strings.HasPrefix(string(v.(json.RawMessage)), `{"root":{"path":""`) }},
+		{"node as sent", func() (any, error) { return c.NodeJSON(ctx(t), "web/api") }, "GET /v1/nodes/web/api",
+			func(v any) bool { return string(v.(json.RawMessage)) == node }},
 		{"root node", func() (any, error) { return c.Node(ctx(t), "/") }, "GET /v1/nodes/",
 			func(v any) bool { return v.(api.Node).Kind == api.KindSupervisor }},
 		{"escaped segment", func() (any, error) { return c.Node(ctx(t), "a b/c?d") }, "GET /v1/nodes/a%20b/c%3Fd", nil},

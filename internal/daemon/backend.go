@@ -34,14 +34,22 @@ func apiErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, tree.ErrNotFound):
-		return fmt.Errorf("%w: %w", err, api.ErrNotFound)
+		return categorised{err, api.ErrNotFound}
 	case errors.Is(err, tree.ErrInvalid):
-		return fmt.Errorf("%w: %w", err, api.ErrInvalid)
+		return categorised{err, api.ErrInvalid}
 	case errors.Is(err, tree.ErrConflict):
-		return fmt.Errorf("%w: %w", err, api.ErrConflict)
+		return categorised{err, api.ErrConflict}
 	}
 	return err
 }
+
+// categorised adds an API sentinel to a tree error without adding its
+// words to the message, which already says what went wrong (a "%w: %w"
+// wrap would read `... is stopped: conflict: conflict`).
+type categorised struct{ err, kind error }
+
+func (c categorised) Error() string   { return c.err.Error() }
+func (c categorised) Unwrap() []error { return []error{c.err, c.kind} }
 
 func (b backend) Start(ctx context.Context, path string) error {
 	return apiErr(b.d.tree.StartNode(ctx, path))
