@@ -71,12 +71,12 @@ type child struct {
 
 func (c *child) isWorker() bool { return c.node.Worker != nil }
 
-// resolve answers the waiters that wait for w with err.
-func (c *child) resolve(w wantKind, err error) {
+// resolve answers, through s, the waiters that wait for w with err.
+func (c *child) resolve(s *supervisor, w wantKind, err error) {
 	kept := c.waiters[:0]
 	for _, x := range c.waiters {
 		if x.want == w {
-			x.reply <- err
+			s.answer(x.reply, err)
 		} else {
 			kept = append(kept, x)
 		}

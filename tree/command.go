@@ -41,7 +41,7 @@ func (e *startError) Unwrap() error { return ErrConflict }
 func (s *supervisor) command(m command) {
 	c := s.byName[m.name]
 	if c == nil {
-		m.reply <- fmt.Errorf("%q: %w", join(s.path, m.name), ErrNotFound)
+		s.answer(m.reply, fmt.Errorf("%q: %w", join(s.path, m.name), ErrNotFound))
 		return
 	}
 	live := s.state == Starting || s.state == Running
@@ -63,16 +63,16 @@ func (s *supervisor) command(m command) {
 			s.stopChild(c, stopOrdered)
 			return
 		}
-		m.reply <- nil
+		s.answer(m.reply, nil)
 	case opStart, opRestart:
 		if !live {
-			m.reply <- fmt.Errorf("%s %q: supervisor %q is %s: %w", opName(m.op), c.path, s.displayPath(), s.state, ErrConflict)
+			s.answer(m.reply, fmt.Errorf("%s %q: supervisor %q is %s: %w", opName(m.op), c.path, s.displayPath(), s.state, ErrConflict))
 			return
 		}
 		c.held, c.holdUntil = false, time.Time{}
 		if m.op == opStart && (c.state == Running || c.state == Starting) {
 			if c.state == Running {
-				m.reply <- nil
+				s.answer(m.reply, nil)
 			} else {
 				c.waiters = append(c.waiters, waiter{wantRunning, m.reply})
 			}
@@ -92,15 +92,19 @@ func (s *supervisor) command(m command) {
 			s.enqueueStart(c)
 		}
 	case opSignal:
+		if c.sup != nil {
+			s.answer(m.reply, fmt.Errorf("signal %q: it is a supervisor; signal its workers: %w", c.path, ErrInvalid))
+			return
+		}
 		if c.proc == nil {
-			m.reply <- fmt.Errorf("signal %q: it is %s: %w", c.path, c.state, ErrConflict)
+			s.answer(m.reply, fmt.Errorf("signal %q: it is %s: %w", c.path, c.state, ErrConflict))
 			return
 		}
 		if err := c.proc.Signal(m.sig, m.group); err != nil {
-			m.reply <- fmt.Errorf("signal %q: %w", c.path, err)
+			s.answer(m.reply, fmt.Errorf("signal %q: %w", c.path, err))
 			return
 		}
-		m.reply <- nil
+		s.answer(m.reply, nil)
 	}
 }
 

@@ -32,6 +32,7 @@ type supervisor struct {
 	exitReason Reason   // why a stop of the whole supervisor began
 	exitCode   int
 	now        time.Time
+	answers    []answer // replies to manual operations, sent after publish
 	timer      *time.Timer
 	timerAt    time.Time
 }
@@ -90,7 +91,28 @@ func (s *supervisor) run(ctx context.Context) {
 		s.advance()
 		s.arm()
 		s.publish()
+		s.sendAnswers()
 	}
+}
+
+// answer is a reply to a manual operation.
+type answer struct {
+	reply chan error
+	err   error
+}
+
+// answer queues a reply. Replies go out after the step's snapshot is
+// published, so whoever was waiting reads the node as the operation left it.
+func (s *supervisor) answer(reply chan error, err error) {
+	s.answers = append(s.answers, answer{reply, err})
+}
+
+func (s *supervisor) sendAnswers() {
+	for _, a := range s.answers {
+		a.reply <- a.err // buffered: one reply per operation
+	}
+	clear(s.answers)
+	s.answers = s.answers[:0]
 }
 
 // arm sets the one timer to the earliest deadline of any child.
@@ -286,17 +308,17 @@ func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInf
 	}
 	switch st {
 	case Stopped:
-		c.resolve(wantStopped, nil)
+		c.resolve(s, wantStopped, nil)
 		if !c.restartAfterStop {
-			c.resolve(wantRunning, fmt.Errorf("starting %q: stopped before it was ready: %w", c.path, ErrConflict))
+			c.resolve(s, wantRunning, fmt.Errorf("starting %q: stopped before it was ready: %w", c.path, ErrConflict))
 		}
 	case Running:
-		c.resolve(wantRunning, nil)
+		c.resolve(s, wantRunning, nil)
 	case Exited, Failed, Backoff:
 		if exit != nil {
-			c.resolve(wantRunning, &startError{path: c.path, exit: exit, retry: st == Backoff})
+			c.resolve(s, wantRunning, &startError{path: c.path, exit: exit, retry: st == Backoff})
 		}
-		c.resolve(wantStopped, nil)
+		c.resolve(s, wantStopped, nil)
 	}
 }
 

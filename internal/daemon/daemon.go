@@ -182,6 +182,12 @@ func (d *daemon) run(ctx context.Context) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	// A closed stdout or stderr (`supd | head`, a log reader that went
+	// away) must fail writes with EPIPE, not kill supd. Notify rather than
+	// Ignore: an ignored signal would be inherited by every worker.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan error, 1)
