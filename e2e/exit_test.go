@@ -133,3 +133,42 @@ func TestUsageErrorsExit2(t *testing.T) {
 		}
 	}
 }
+
+// A reader of supd's stdout that goes away (`supd | head`) costs nothing:
+// supd keeps running, and its workers do not inherit an ignored SIGPIPE.
+func TestClosedStdoutIsNotFatal(t *testing.T) {
+	_, path, socket := writeConfig(t, `version: 1
+root:
+  children:
+    - name: chatter
+      command: while true; do echo chatter; sleep 0.05; done
+    - name: sigs
+      command: grep SigIgn /proc/self/status; exec sleep 100
+`)
+	cmd := exec.Command(bin.supd, "--config", path, "--socket", socket)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	buf := make([]byte, 64)
+	if _, err := out.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	out.Close() // the reader goes away while chatter keeps printing
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("supd died when its stdout closed: %v", err)
+	}
+	logs, err := exec.Command(bin.supctl, "--socket", socket, "logs", "sigs").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logs), "SigIgn:\t0000000000000000") {
+		t.Fatalf("a worker inherited ignored signals: %s", logs)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+}
