@@ -62,8 +62,7 @@ func (p *Proc) Signal(sig syscall.Signal, group bool) error {
 			// parent dies of it is reparented and drops out of the walk.
 			// Should the pid be reaped and recycled meanwhile, exited is
 			// already set below and nothing is sent.
-			all, _ := scanProcs()
-			outside = p.descendantsOutside(all)
+			outside = outsideGroup(descendantsOf(p.pid), p.pgid)
 		}
 	}
 	p.mu.Lock()
@@ -109,7 +108,7 @@ func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
 	}
 	defer unix.Close(fd)
 	if p.cg == nil {
-		all, _ := scanProcs()
+		desc := descendantsOf(p.pid)
 		// Under mu the main process is not reaped, so its pid and group id
 		// are still its own.
 		p.mu.Lock()
@@ -117,7 +116,7 @@ func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
 		if p.exited {
 			return fail(os.ErrProcessDone)
 		}
-		member := slices.ContainsFunc(descendants(all, p.pid), func(st procStat) bool { return st.pid == pid })
+		member := slices.ContainsFunc(desc, func(st procStat) bool { return st.pid == pid })
 		if st, err := readStat(pid); err == nil && st.pgid == p.pgid {
 			member = true
 		}
@@ -145,19 +144,19 @@ func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
 // cgroup, also the descendants that left the group but are still linked to
 // it by parent). It is harmless after the process ended.
 func (p *Proc) Kill() {
-	var all []procStat
+	var desc []procStat
 	if p.cg == nil {
-		all, _ = scanProcs()
+		desc = descendantsOf(p.pid)
 	}
-	p.kill(all)
+	p.kill(desc)
 }
 
-// kill is Kill with a scan of all processes, taken before the call (for
-// KillAll, one scan for every Proc).
-func (p *Proc) kill(all []procStat) {
+// kill is Kill with the process's descendants found before the call (for
+// KillAll, from one scan for every Proc).
+func (p *Proc) kill(desc []procStat) {
 	var outside []procStat
 	if p.cg == nil {
-		outside = p.descendantsOutside(all) // as in Signal
+		outside = outsideGroup(desc, p.pgid) // as in Signal
 	}
 	p.mu.Lock()
 	live := !p.exited
@@ -172,12 +171,11 @@ func (p *Proc) kill(all []procStat) {
 	}
 }
 
-// descendantsOutside lists the descendants of the process in all that left
-// its process group.
-func (p *Proc) descendantsOutside(all []procStat) []procStat {
+// outsideGroup lists the processes of desc that left the process group pgid.
+func outsideGroup(desc []procStat, pgid int) []procStat {
 	var out []procStat
-	for _, st := range descendants(all, p.pid) {
-		if st.pgid != p.pgid {
+	for _, st := range desc {
+		if st.pgid != pgid {
 			out = append(out, st)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -88,6 +90,52 @@ func scanProcs() ([]procStat, error) {
 		}
 	}
 	return all, nil
+}
+
+// childrenFiles reports whether this kernel has /proc/PID/task/TID/children
+// (CONFIG_PROC_CHILDREN), which lets descendants be found from the top down
+// instead of by a scan of every process.
+var childrenFiles = sync.OnceValue(func() bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/self/task/%d/children", os.Getpid()))
+	return err == nil
+})
+
+// descendantsOf returns the processes below root. It follows the children
+// links down from root, reading only root's subtree; without them it scans
+// every process. A process whose parent died was reparented and is no
+// longer found.
+func descendantsOf(root int) []procStat {
+	if !childrenFiles() {
+		all, _ := scanProcs()
+		return descendants(all, root)
+	}
+	var out []procStat
+	queue := []int{root}
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+		if err != nil {
+			continue // gone
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+			if err != nil {
+				continue
+			}
+			for _, f := range strings.Fields(string(b)) {
+				kid, err := strconv.Atoi(f)
+				if err != nil {
+					continue
+				}
+				if st, err := readStat(kid); err == nil && st.ppid == pid {
+					out = append(out, st)
+					queue = append(queue, kid)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // descendants returns the processes below root in the parent links of all.

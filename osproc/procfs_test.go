@@ -77,3 +77,34 @@ func TestDescendants(t *testing.T) {
 		}
 	}
 }
+
+// The walk down the children links finds what a scan of every process
+// finds: grandchildren in the group and those that left it by setsid.
+func TestDescendantsOfMatchesScan(t *testing.T) {
+	if !childrenFiles() {
+		t.Skip("no /proc/PID/task/TID/children on this kernel")
+	}
+	for _, args := range [][]string{{"-sleep"}, {"-sleep", "-children", "3"}, {"-sleep", "-children", "2", "-setsid"}} {
+		p := startReady(t, Spec{}, args...)
+		walked := descendantsOf(p.Pid())
+		all, err := scanProcs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned := descendants(all, p.Pid())
+		pids := func(ps []procStat) []int {
+			var out []int
+			for _, st := range ps {
+				out = append(out, st.pid)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if !slices.Equal(pids(walked), pids(scanned)) {
+			t.Errorf("%q: walked %v, scanned %v", args, pids(walked), pids(scanned))
+		}
+		if want := map[int]int{1: 0, 3: 3, 4: 2}[len(args)]; len(walked) != want {
+			t.Errorf("%q: %d descendants, want %d", args, len(walked), want)
+		}
+	}
+}

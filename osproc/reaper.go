@@ -222,6 +222,6 @@ func KillAll() {
 	signalExact(strays, syscall.SIGKILL)
 	regMu.Unlock()
 	for _, p := range live {
-		p.kill(all)
+		p.kill(descendants(all, p.pid))
 	}
 }
