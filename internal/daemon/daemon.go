@@ -266,8 +266,21 @@ func (d *daemon) close() {
 	if d.notify != nil {
 		d.notify.Close()
 	}
+	// Log files are flushed and closed (a rotation's gzip finishes).
+	for path := range d.cfg.Workers() {
+		if l := d.hub.Remove(path); l != nil {
+			l.Close()
+		}
+	}
 	if d.fwd != nil {
-		d.fwd.Close()
+		// A stdout that is blocked for good must not keep supd from exiting.
+		done := make(chan struct{})
+		go func() { d.fwd.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(forwardFlushTimeout):
+			d.log.Warn("supd's stdout is blocked: exiting without the last forwarded lines")
+		}
 	}
 	if d.bus != nil {
 		d.bus.Close()
@@ -276,3 +289,6 @@ func (d *daemon) close() {
 		_ = d.listener.Close() // already closed when the server ran
 	}
 }
+
+// forwardFlushTimeout bounds the wait for supd's stdout at exit.
+const forwardFlushTimeout = 2 * time.Second
