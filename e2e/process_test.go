@@ -158,9 +158,9 @@ root:
 `, "--log-level", "error")
 	pid := d.cmd.Process.Pid
 	time.Sleep(2 * time.Second) // past start-up: what follows must stay flat
-	fds0, rss0 := countFDs(t, pid), rssKiB(t, pid)
-	time.Sleep(8 * time.Second)
-	fds1, rss1 := countFDs(t, pid), rssKiB(t, pid)
+	fds0, rss0 := minFDs(t, pid), rssKiB(t, pid)
+	time.Sleep(7 * time.Second)
+	fds1, rss1 := minFDs(t, pid), rssKiB(t, pid)
 	zombies := zombieChildren(t, pid)
 	lines := strings.Count(d.Stdout(), "crash | ")
 	d.signal(syscall.SIGTERM)
@@ -171,7 +171,8 @@ root:
 	if lines < 3*100 {
 		t.Fatalf("only %d lines: the worker was not restarted in a loop", lines)
 	}
-	if fds1 > fds0+2 {
+	// A leak of one fd per run would add thousands: a few are a run in flight.
+	if fds1 > fds0+8 {
 		t.Errorf("supd's fds grew from %d to %d", fds0, fds1)
 	}
 	if rss1 > rss0+8*1024 {
@@ -180,6 +181,19 @@ root:
 	if zombies > 1 { // the one exiting right now may not be reaped yet
 		t.Errorf("%d zombie children", zombies)
 	}
+}
+
+// minFDs is the fewest fds supd holds over half a second: a sample can
+// catch a run starting or ending with its pipes open, a leak raises the
+// floor.
+func minFDs(t *testing.T, pid int) int {
+	t.Helper()
+	least := countFDs(t, pid)
+	for range 25 {
+		time.Sleep(20 * time.Millisecond)
+		least = min(least, countFDs(t, pid))
+	}
+	return least
 }
 
 func countFDs(t *testing.T, pid int) int {
