@@ -67,7 +67,7 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
-	r := &run{l: l, path: spec.Path, w: w, mon: spec.Monitor, log: lg}
+	r := &run{l: l, path: spec.Path, w: w, mon: spec.Monitor, log: lg, seq: lg.Seq()}
 	var extra []string
 	var tramp notify.Trampoline
 	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {

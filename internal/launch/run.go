@@ -29,6 +29,7 @@ type run struct {
 	log  *logcap.Log
 	proc *osproc.Proc
 	env  []string
+	seq  uint64 // the log's last line before this run: its tail is what follows
 
 	capture    *logcap.Capture
 	readyPipe  *notify.ReadyPipe
@@ -117,7 +118,7 @@ func (r *run) finish(e osproc.Exit) {
 		r.capture.Stop()
 	}
 	cancel()
-	r.mon.Exited(e, r.log.Last(tailLines))
+	r.mon.Exited(e, r.log.LastSince(tailLines, r.seq))
 }
 
 // release stops everything that watches the run. It is idempotent.

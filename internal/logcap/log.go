@@ -143,16 +143,22 @@ func (l *Log) tailLocked(n int) []Line {
 
 // Last returns the text of the newest n lines, oldest first: what an exit
 // event shows.
-func (l *Log) Last(n int) []string {
+func (l *Log) Last(n int) []string { return l.LastSince(n, 0) }
+
+// LastSince is Last counting only lines numbered above seq (see Seq): the
+// lines of the current run, when seq was read as the run started.
+func (l *Log) LastSince(n int, seq uint64) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if n == 0 {
 		return nil
 	}
 	es := l.ring.last(n)
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.text
+	var out []string
+	for _, e := range es {
+		if e.seq > seq {
+			out = append(out, e.text)
+		}
 	}
 	return out
 }

@@ -128,3 +128,20 @@ func TestLogFollow(t *testing.T) {
 		t.Errorf("%d followers still attached after close", n)
 	}
 }
+
+func TestLastSinceKeepsOneRun(t *testing.T) {
+	l, err := NewLog("w", config.WorkerLogs{Ring: 1 << 20}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.record(Stdout, []Line{{Text: "old 1"}, {Text: "old 2"}})
+	mark := l.Seq()
+	l.record(Stdout, []Line{{Text: "new 1"}})
+	if got := l.LastSince(10, mark); len(got) != 1 || got[0] != "new 1" {
+		t.Fatalf("LastSince = %q, want only the new run's line", got)
+	}
+	if got := l.Last(10); len(got) != 3 {
+		t.Fatalf("Last = %q, want all 3", got)
+	}
+}
