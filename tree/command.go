@@ -81,8 +81,9 @@ func (s *supervisor) command(m command) {
 		c.waiters = append(c.waiters, waiter{wantRunning, m.reply})
 		switch c.state {
 		case Starting, Running:
+			// A sequential start waiting on c keeps waiting: c stays in
+			// the start queue and is started again once stopped.
 			c.restartAfterStop = true
-			s.dequeueStart(c)
 			s.stopChild(c, stopOrdered)
 		case Stopping:
 			c.restartAfterStop = true

@@ -187,3 +187,22 @@ func TestNonSignificantExitTriggersNothing(t *testing.T) {
 		h.wantState("once", tree.Exited)
 	})
 }
+
+// A manual restart of the worker a sequential start waits on keeps the
+// order: the next sibling starts only once the restarted run is ready.
+func TestRestartDuringSequentialStartKeepsOrder(t *testing.T) {
+	root := supervisor("", config.OneForOne, worker("db", readyNotify), worker("api"))
+	run(t, root, func(h *harness) {
+		done := make(chan error, 1)
+		go func() { done <- h.tr.RestartNode(h.t.Context(), "db") }()
+		h.settle()
+		h.wantStarts("db", 2)
+		h.wantStarts("api", 0)
+		h.l.Last("db").Ready()
+		h.settle()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		h.wantState("api", tree.Running)
+	})
+}
