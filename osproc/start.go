@@ -40,6 +40,13 @@ func Start(spec Spec) (*Proc, error) {
 	if err := checkCred(spec.Cred); err != nil {
 		return nil, err
 	}
+	if spec.Dir != "" && spec.Cred != nil {
+		// The child changes directory after it changed user, and its
+		// EACCES would read like the exec's.
+		if err := checkSearch(spec.Dir, spec.Cred); err != nil {
+			return nil, err
+		}
+	}
 	files := []*os.File{spec.Stdin, spec.Stdout, spec.Stderr}
 	files = append(files, spec.ExtraFiles...)
 	fds := make([]uintptr, len(files))
@@ -142,6 +149,40 @@ func checkDir(dir string) error {
 		return fmt.Errorf("chdir %q: %w", dir, syscall.ENOTDIR)
 	}
 	return nil
+}
+
+// checkSearch reports whether the user of c may enter dir: search (x)
+// permission on dir and every folder above it, judged by mode bits as the
+// kernel does for a user without capabilities (ACLs are not read).
+func checkSearch(dir string, c *Cred) error {
+	if c.UID == 0 {
+		return nil
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return nil // checkDir already spoke; a race is left to the exec
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return nil
+		}
+		var bit uint32
+		switch {
+		case st.Uid == c.UID:
+			bit = 0o100
+		case st.Gid == c.GID || slices.Contains(c.Groups, st.Gid):
+			bit = 0o010
+		default:
+			bit = 0o001
+		}
+		if st.Mode&bit == 0 {
+			return fmt.Errorf("chdir %q as uid %d: %q: %w", dir, c.UID, d, syscall.EACCES)
+		}
+		if d == "/" {
+			return nil
+		}
+	}
 }
 
 // checkCred refuses another user without root before the fork, whose EPERM

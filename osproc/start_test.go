@@ -267,3 +267,23 @@ func readInfo(t *testing.T, name string) map[string][]string {
 	}
 	return m
 }
+
+// A folder that another user may not enter is named in the start's error,
+// instead of an exec that seems to fail.
+func TestStartNamesAFolderTheUserCannotEnter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a process as another user")
+	}
+	dir := filepath.Join(t.TempDir(), "private")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Chmod(filepath.Dir(dir), 0o755)
+	_, err := Start(Spec{Argv: []string{"/bin/true"}, Dir: dir, Cred: &Cred{UID: 65534, GID: 65534}})
+	if err == nil || !strings.Contains(err.Error(), "chdir") || !strings.Contains(err.Error(), "private") {
+		t.Fatalf("err = %v, want a chdir error naming the folder", err)
+	}
+	if err := checkSearch(dir, &Cred{UID: 0}); err != nil {
+		t.Fatalf("root: %v", err)
+	}
+}
