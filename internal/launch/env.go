@@ -7,6 +7,7 @@ import (
 
 	"supd/config"
 	"supd/internal/notify"
+	"supd/osproc"
 )
 
 // environ builds a worker's environment: supd's own (unless clear_env)
@@ -33,3 +34,11 @@ func environ(base []string, w *config.Worker, extra ...string) []string {
 
 // cgroupName is a worker's cgroup name: its path with "/" made "_".
 func cgroupName(path string) string { return strings.ReplaceAll(path, "/", "_") }
+
+// cred is the user a worker (and its exec probes) runs as; nil is supd's.
+func cred(c *config.Credential) *osproc.Cred {
+	if c == nil {
+		return nil
+	}
+	return &osproc.Cred{UID: c.UID, GID: c.GID, Groups: c.Groups}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 
 	"supd/config"
 	"supd/internal/logcap"
@@ -117,11 +116,9 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 	ospec := osproc.Spec{
 		Argv: argv, Dir: w.Dir, Env: env,
 		Stdout: capture.Stdout(), Stderr: capture.Stderr(), ExtraFiles: files,
-		Cgroup: cgroupName(spec.Path) + "." + strconv.FormatUint(spec.Gen, 10),
+		Cred:   cred(w.User),
+		Cgroup: cgroupName(spec.Path), // osproc makes each start's cgroup unique
 		OnExit: r.exited,
-	}
-	if c := w.User; c != nil {
-		ospec.Cred = &osproc.Cred{UID: c.UID, GID: c.GID, Groups: c.Groups}
 	}
 	proc, err := osproc.Start(ospec)
 	capture.CloseWriters()

@@ -3,18 +3,13 @@ package launch
 import (
 	"supd/config"
 	"supd/internal/health"
-	"supd/osproc"
 	"supd/tree"
 )
 
 // prober builds a probe that runs, for exec, as the worker does: same
 // folder, environment and user.
 func (r *run) prober(p config.Probe) (health.Prober, error) {
-	in := health.Exec{Dir: r.w.Dir, Env: r.env}
-	if c := r.w.User; c != nil {
-		in.Cred = &osproc.Cred{UID: c.UID, GID: c.GID, Groups: c.Groups}
-	}
-	return health.New(p, in)
+	return health.New(p, health.Exec{Dir: r.w.Dir, Env: r.env, Cred: cred(r.w.User)})
 }
 
 // startReadyProbe judges readiness by a probe's first success (SPEC §2.2).
