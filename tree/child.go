@@ -63,7 +63,7 @@ type child struct {
 	notifyStopping bool   // sd_notify STOPPING=1
 
 	restartAfterStop bool // a manual restart: start again once stopped
-	sigDone          bool // significant, ended and not restarted
+	significantEnded bool // significant, ended and not restarted (SPEC §2.6)
 	exitCode         int  // a nested supervisor's auto_shutdown code
 	waiters          []waiter
 	snap             *Snapshot // the last published, reused while unchanged
@@ -96,20 +96,10 @@ func (c *child) deadlines(fn func(time.Time)) {
 	}
 }
 
-// exitCodeOf is the code a significant child's end gives an auto_shutdown.
-func (c *child) exitCodeOf() int {
+// shutdownCode is the code a significant child's end gives an auto_shutdown.
+func (c *child) shutdownCode() int {
 	if !c.isWorker() {
 		return c.exitCode
 	}
-	e := c.lastExit
-	switch {
-	case e == nil:
-		return 0
-	case e.Exit.Signal != 0:
-		return 128 + int(e.Exit.Signal)
-	case e.Reason == ReasonStartFailed && e.Exit.Code == 0:
-		return 1
-	default:
-		return e.Exit.Code
-	}
+	return c.lastExit.Code()
 }

@@ -3,6 +3,7 @@ package tree
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,12 +23,7 @@ type startError struct {
 }
 
 func (e *startError) Error() string {
-	msg := fmt.Sprintf("starting %q: %s", e.path, e.exit.Reason)
-	if e.exit.Detail != "" {
-		msg += ": " + e.exit.Detail
-	} else if e.exit.Reason == ReasonExit || e.exit.Reason == ReasonSignal {
-		msg += ": " + e.exit.Exit.String()
-	}
+	msg := fmt.Sprintf("starting %q: %s", e.path, e.exit)
 	if e.retry {
 		msg += " (retrying)"
 	}
@@ -44,69 +40,79 @@ func (s *supervisor) command(m command) {
 		s.answer(m.reply, fmt.Errorf("%q: %w", join(s.path, m.name), ErrNotFound))
 		return
 	}
-	live := s.state == Starting || s.state == Running
 	switch m.op {
 	case opStop:
-		c.held = true
-		c.holdUntil = time.Time{}
-		if m.hold > 0 {
-			c.holdUntil = s.now.Add(m.hold)
-		}
-		c.restartAfterStop = false
-		s.dequeueStart(c)
-		s.stopQ = deleteChild(s.stopQ, c)
-		switch {
-		case c.state == Backoff:
-			s.setState(c, Stopped, nil, nil)
-		case c.state.active():
-			c.waiters = append(c.waiters, waiter{wantStopped, m.reply})
-			s.stopChild(c, stopOrdered)
-			return
-		}
-		s.answer(m.reply, nil)
+		s.manualStop(c, m)
 	case opStart, opRestart:
-		if !live {
-			s.answer(m.reply, fmt.Errorf("%s %q: supervisor %q is %s: %w", opName(m.op), c.path, s.displayPath(), s.state, ErrConflict))
-			return
-		}
-		c.held, c.holdUntil = false, time.Time{}
-		if m.op == opStart && (c.state == Running || c.state == Starting) {
-			if c.state == Running {
-				s.answer(m.reply, nil)
-			} else {
-				c.waiters = append(c.waiters, waiter{wantRunning, m.reply})
-			}
-			return
-		}
-		c.waiters = append(c.waiters, waiter{wantRunning, m.reply})
-		switch c.state {
-		case Starting, Running:
-			// A sequential start waiting on c keeps waiting: c stays in
-			// the start queue and is started again once stopped.
-			c.restartAfterStop = true
-			s.stopChild(c, stopOrdered)
-		case Stopping:
-			c.restartAfterStop = true
-		default:
-			c.backoffStep = 0
-			c.notBefore = time.Time{}
-			s.enqueueStart(c)
-		}
+		s.manualStart(c, m)
 	case opSignal:
-		if c.sup != nil {
-			s.answer(m.reply, fmt.Errorf("signal %q: it is a supervisor; signal its workers: %w", c.path, ErrInvalid))
-			return
-		}
-		if c.proc == nil {
-			s.answer(m.reply, fmt.Errorf("signal %q: it is %s: %w", c.path, c.state, ErrConflict))
-			return
-		}
-		if err := c.proc.Signal(m.sig, m.group); err != nil {
-			s.answer(m.reply, fmt.Errorf("signal %q: %w", c.path, err))
-			return
-		}
-		s.answer(m.reply, nil)
+		s.answer(m.reply, s.signal(c, m))
 	}
+}
+
+// manualStop stops c and holds it stopped (for m.hold, or until a start).
+func (s *supervisor) manualStop(c *child, m command) {
+	c.held = true
+	c.holdUntil = time.Time{}
+	if m.hold > 0 {
+		c.holdUntil = s.now.Add(m.hold)
+	}
+	c.restartAfterStop = false
+	s.dequeueStart(c)
+	s.stopQ = deleteChild(s.stopQ, c)
+	switch {
+	case c.state == Backoff:
+		s.setState(c, Stopped, nil, nil)
+	case c.state.active():
+		c.waiters = append(c.waiters, waiter{wantStopped, m.reply})
+		s.stopChild(c, stopOrdered)
+		return
+	}
+	s.answer(m.reply, nil)
+}
+
+// manualStart ends any hold on c and starts it, or with opRestart stops it
+// first; the reply waits until it is ready or its start failed.
+func (s *supervisor) manualStart(c *child, m command) {
+	if !s.live() {
+		s.answer(m.reply, fmt.Errorf("%s %q: supervisor %q is %s: %w", opName(m.op), c.path, s.displayPath(), s.state, ErrConflict))
+		return
+	}
+	c.held, c.holdUntil = false, time.Time{}
+	if m.op == opStart && c.state == Running {
+		s.answer(m.reply, nil)
+		return
+	}
+	c.waiters = append(c.waiters, waiter{wantRunning, m.reply})
+	switch {
+	case m.op == opStart && c.state == Starting:
+	case c.state == Starting, c.state == Running:
+		// A sequential start waiting on c keeps waiting: c stays in
+		// the start queue and is started again once stopped.
+		c.restartAfterStop = true
+		s.stopChild(c, stopOrdered)
+	case c.state == Stopping:
+		c.restartAfterStop = true
+	default:
+		c.backoffStep = 0
+		c.notBefore = time.Time{}
+		s.enqueueStart(c)
+	}
+}
+
+// signal sends a `supctl signal` to a worker: it is no stop, so the exit
+// it may cause is judged as any other (SPEC §2.5).
+func (s *supervisor) signal(c *child, m command) error {
+	switch {
+	case c.sup != nil:
+		return fmt.Errorf("signal %q: it is a supervisor; signal its workers: %w", c.path, ErrInvalid)
+	case c.proc == nil:
+		return fmt.Errorf("signal %q: it is %s: %w", c.path, c.state, ErrConflict)
+	}
+	if err := c.proc.Signal(m.sig, m.group); err != nil {
+		return fmt.Errorf("signal %q: %w", c.path, err)
+	}
+	return nil
 }
 
 func opName(o op) string {
@@ -121,11 +127,5 @@ func (s *supervisor) displayPath() string {
 }
 
 func deleteChild(q []*child, c *child) []*child {
-	out := q[:0]
-	for _, o := range q {
-		if o != c {
-			out = append(out, o)
-		}
-	}
-	return out
+	return slices.DeleteFunc(q, func(o *child) bool { return o == c })
 }

@@ -27,9 +27,9 @@ func reasonOf(e osproc.Exit) Reason {
 	}
 }
 
-// restarts reports whether a child of restart type r is restarted after an
-// exit that was abnormal or not.
-func restarts(r config.Restart, abnormal bool) bool {
+// restartedAfter reports whether a worker of restart type r is restarted
+// after an exit that was abnormal or not.
+func restartedAfter(r config.Restart, abnormal bool) bool {
 	switch r {
 	case config.Permanent:
 		return true
@@ -39,3 +39,8 @@ func restarts(r config.Restart, abnormal bool) bool {
 		return false
 	}
 }
+
+// supervisorRestarted reports whether a nested supervisor of restart type r
+// is restarted after it gave up: giving up is OTP's `shutdown` exit, after
+// which only a permanent child is restarted.
+func supervisorRestarted(r config.Restart) bool { return r == config.Permanent }

@@ -33,7 +33,7 @@ func TestNormal(t *testing.T) {
 	}
 }
 
-func TestRestarts(t *testing.T) {
+func TestRestartedAfter(t *testing.T) {
 	tests := []struct {
 		r        config.Restart
 		abnormal bool
@@ -47,8 +47,8 @@ func TestRestarts(t *testing.T) {
 		{config.Temporary, true, false},
 	}
 	for _, tt := range tests {
-		if got := restarts(tt.r, tt.abnormal); got != tt.want {
-			t.Errorf("restarts(%s, abnormal=%v) = %v, want %v", tt.r, tt.abnormal, got, tt.want)
+		if got := restartedAfter(tt.r, tt.abnormal); got != tt.want {
+			t.Errorf("restartedAfter(%s, abnormal=%v) = %v, want %v", tt.r, tt.abnormal, got, tt.want)
 		}
 	}
 }

@@ -167,3 +167,17 @@ func (h *harness) lastEvent(path string) tree.Event {
 	h.t.Fatalf("no event for %q", path)
 	return tree.Event{}
 }
+
+// eventInto returns the last event after mark that took path into state.
+func (h *harness) eventInto(mark int, path string, state tree.State) tree.Event {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.events) - 1; i >= mark; i-- {
+		if e := h.events[i]; e.Path == path && e.New == state {
+			return e
+		}
+	}
+	h.t.Fatalf("no event took %q into %s", path, state)
+	return tree.Event{}
+}

@@ -1,6 +1,7 @@
 package tree_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -162,6 +163,36 @@ func TestBackoffGrowsAndResetsAfterAPeriodOfReadiness(t *testing.T) {
 		h.sleep(5*time.Second + time.Millisecond) // ready for longer than period
 		if got := delays(); got != 100*time.Millisecond {
 			t.Fatalf("delay after a long run = %v, want 100ms", got)
+		}
+	})
+}
+
+// Each change of a nested supervisor's state is one event, and its exit
+// event carries the restart its parent decided.
+func TestNestedSupervisorEventsOncePerChange(t *testing.T) {
+	s := supervisor("s", config.OneForOne, worker("w"))
+	s.MaxRestarts = 0
+	root := supervisor("", config.OneForOne, sup(s))
+	run(t, root, func(h *harness) {
+		var got []string
+		for _, x := range h.transitions(0) {
+			if x[:2] == "s:" {
+				got = append(got, x)
+			}
+		}
+		if want := "[s:starting s:running]"; fmt.Sprint(got) != want {
+			t.Fatalf("start: %v, want %s", got, want)
+		}
+		m := h.mark()
+		h.l.Last("s/w").Exit(1) // s gives up at once, and is restarted
+		h.settle()
+		want := "[s/w:failed s:stopping s:failed s:starting s/w:starting s/w:running s:running]"
+		if got := fmt.Sprint(h.transitions(m)); got != want {
+			t.Fatalf("give-up: %v\nwant %s", got, want)
+		}
+		exit := h.eventInto(m, "s", tree.Failed)
+		if exit.Exit == nil || exit.Exit.Reason != tree.ReasonGaveUp || exit.Restart == nil || exit.Restart.Used != 1 {
+			t.Fatalf("s's exit event = %+v", exit)
 		}
 	})
 }

@@ -3,9 +3,13 @@ package tree
 import "sync"
 
 // mailbox is an owner's unbounded inbox, as an Erlang process has. It is
-// unbounded because its senders must never block: the reaper delivers exits
-// while it holds the spawner's lock, and an owner blocked in Launch waits on
-// that same lock. Posting takes a short lock and never waits on the owner.
+// unbounded because no sender may ever wait for an owner: owners post to
+// each other in both directions (a parent's start and stop down, a nested
+// supervisor's ready and exit up), so two bounded inboxes could fill and
+// leave two owners each blocked on the other; and a run's reports and the
+// API's commands must not stall behind a busy owner. The mutex guards only
+// the queue that senders append to and the owner takes whole; it is never
+// held across anything else.
 type mailbox struct {
 	mu     sync.Mutex
 	q      []msg

@@ -36,9 +36,14 @@ type (
 )
 
 // From a nested supervisor to its parent, tagged with the generation of the
-// start the parent asked for.
+// start the parent asked for: the changes it makes to its own state, which
+// its parent records (and emits).
 type (
 	supReady struct {
+		c   *child
+		gen uint64
+	}
+	supStopping struct { // it began to stop all its children by itself
 		c   *child
 		gen uint64
 	}
@@ -66,9 +71,9 @@ const (
 	opSignal
 )
 
-// command is a manual operation on the child named name (or, with name "",
-// on the owner itself: only restart). reply gets the outcome once the
-// operation is complete, or an error at once; it must have room for one value.
+// command is a manual operation on the child named name. reply gets the
+// outcome once the operation is complete, or an error at once; it must have
+// room for one value.
 type command struct {
 	op    op
 	name  string
@@ -83,6 +88,7 @@ func (workerReady) isMsg()  {}
 func (workerFailed) isMsg() {}
 func (workerNotice) isMsg() {}
 func (supReady) isMsg()     {}
+func (supStopping) isMsg()  {}
 func (supExited) isMsg()    {}
 func (startSelf) isMsg()    {}
 func (stopSelf) isMsg()     {}
@@ -101,3 +107,25 @@ func (m monitor) Exited(e osproc.Exit, tail []string) {
 }
 func (m monitor) Failed(r Reason, d string) { m.box.post(workerFailed{m.c, m.gen, r, d}) }
 func (m monitor) Status(n Notice)           { m.box.post(workerNotice{m.c, m.gen, n}) }
+
+// parentLink is how a supervisor reports the changes it makes to its own
+// state to whoever keeps its record and emits its events: its parent's
+// owner (childLink), or for the root the Tree (rootLink). It is called
+// from the supervisor's own goroutine.
+type parentLink interface {
+	ready(gen uint64)
+	stopping(gen uint64)
+	exited(gen uint64, reason Reason, code int)
+}
+
+// childLink reports to the parent's owner through its mailbox.
+type childLink struct {
+	box *mailbox
+	c   *child
+}
+
+func (l childLink) ready(gen uint64)    { l.box.post(supReady{l.c, gen}) }
+func (l childLink) stopping(gen uint64) { l.box.post(supStopping{l.c, gen}) }
+func (l childLink) exited(gen uint64, reason Reason, code int) {
+	l.box.post(supExited{c: l.c, gen: gen, reason: reason, code: code})
+}

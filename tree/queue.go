@@ -17,10 +17,10 @@ func (s *supervisor) advance() {
 					return
 				}
 			}
-			s.finish()
+			s.exit()
 			return
 		}
-		if s.state != Starting && s.state != Running {
+		if !s.live() {
 			return
 		}
 		changed := s.advanceStarts()
@@ -32,12 +32,7 @@ func (s *supervisor) advance() {
 		}
 	}
 	if s.state == Starting && len(s.startQ) == 0 && !s.anyStarting() {
-		s.setSelf(Running, true)
-		if s.parent != nil {
-			s.parent.box.post(supReady{c: s.self, gen: s.gen})
-		} else {
-			s.t.rootReady()
-		}
+		s.becameReady()
 	}
 }
 
@@ -76,7 +71,7 @@ func (s *supervisor) advanceStarts() bool {
 			}
 			s.startChild(c)
 			changed = true
-			if s.state != Starting && s.state != Running {
+			if !s.live() {
 				return true
 			}
 		}
@@ -96,7 +91,7 @@ func (s *supervisor) advanceStarts() bool {
 		}
 		s.startChild(c)
 		changed = true
-		if s.state != Starting && s.state != Running || len(s.stopQ) > 0 {
+		if !s.live() || len(s.stopQ) > 0 {
 			return true
 		}
 	}

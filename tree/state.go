@@ -32,11 +32,44 @@ const (
 
 // ExitInfo describes how a run of a node ended.
 type ExitInfo struct {
-	Exit   osproc.Exit // for workers
+	// Status is how the worker's process ended; nil when no process ended
+	// (exec failed, or the node is a supervisor).
+	Status *osproc.Exit
 	Reason Reason
 	Detail string // a start failure's error, an unhealthy probe's output
 	Time   time.Time
 	Tail   []string // the worker's last lines
+}
+
+// String describes the exit for messages: the reason, then how the
+// process ended, then the detail: "start_failed: code 0: exited before it
+// was ready".
+func (x *ExitInfo) String() string {
+	s := string(x.Reason)
+	if x.Status != nil {
+		s += ": " + x.Status.String()
+	}
+	if x.Detail != "" {
+		s += ": " + x.Detail
+	}
+	return s
+}
+
+// Code is the exit code an auto_shutdown takes from this exit (SPEC §2.6):
+// the process's code, 128+n after a signal, and 1 for a start that failed
+// without a failing code.
+func (x *ExitInfo) Code() int {
+	switch {
+	case x == nil:
+		return 0
+	case x.Status != nil && x.Status.Signal != 0:
+		return 128 + int(x.Status.Signal)
+	case x.Status != nil && (x.Status.Code != 0 || x.Reason != ReasonStartFailed):
+		return x.Status.Code
+	case x.Reason == ReasonStartFailed:
+		return 1
+	}
+	return 0
 }
 
 // RestartInfo is the restart an exit caused, as events show it.

@@ -18,7 +18,7 @@ func TestOneForOneRestartsOnlyTheFailedChild(t *testing.T) {
 		h.settle()
 		h.wantState("b", tree.Backoff)
 		e := h.lastEvent("b")
-		if e.Exit == nil || e.Exit.Exit.Code != 1 || e.Exit.Reason != tree.ReasonExit || e.Restart == nil {
+		if e.Exit == nil || e.Exit.Status == nil || e.Exit.Status.Code != 1 || e.Exit.Reason != tree.ReasonExit || e.Restart == nil {
 			t.Fatalf("exit event = %+v", e)
 		}
 		if e.Restart.Delay != 100*time.Millisecond || e.Restart.Used != 1 || e.Restart.Max != 3 {
@@ -77,17 +77,8 @@ func TestRestForOneRestartsTheRest(t *testing.T) {
 		if h.l.Last("db") != db || db.Exited() {
 			t.Fatal("rest_for_one touched a child before the failed one")
 		}
-		e := h.lastEvent("api")
-		_ = e
-		var ev tree.Event
-		h.mu.Lock()
-		for _, x := range h.events[m:] {
-			if x.Path == "api" && x.New == tree.Backoff {
-				ev = x
-			}
-		}
-		h.mu.Unlock()
-		if ev.Exit.Reason != tree.ReasonSignal || ev.Exit.Exit.Signal != syscall.SIGSEGV {
+		ev := h.eventInto(m, "api", tree.Backoff)
+		if ev.Exit.Reason != tree.ReasonSignal || ev.Exit.Status == nil || ev.Exit.Status.Signal != syscall.SIGSEGV {
 			t.Fatalf("exit = %+v", ev.Exit)
 		}
 		if !slices.Equal(ev.Restart.Nodes, []string{"api", "web"}) || ev.Restart.Strategy != config.RestForOne {

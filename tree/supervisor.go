@@ -2,7 +2,6 @@ package tree
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -11,19 +10,25 @@ import (
 
 // supervisor is the owner of one supervisor node. Its fields are touched
 // only by its own goroutine (run), except box, done and snap.
+//
+// The owner's work is split by responsibility: this file receives messages
+// and keeps the timer; decide.go judges exits and decides restarts;
+// act.go and queue.go carry out starts and stops; publish.go records
+// state changes, emits their events and publishes snapshots; command.go
+// carries out manual operations.
 type supervisor struct {
 	t        *Tree
 	path     string
 	spec     *config.Supervisor
-	parent   *supervisor // nil for the root
-	self     *child      // the parent's record of this supervisor; nil for the root
+	up       parentLink // who keeps this supervisor's record: its parent, or the Tree
+	self     *child     // the parent's record of this supervisor; nil for the root
 	box      *mailbox
 	done     chan struct{}
 	snap     atomic.Pointer[Snapshot]
 	children []*child
 	byName   map[string]*child
 
-	state      State
+	state      State // a mirror of the record up keeps, for this owner's decisions
 	since      time.Time
 	gen        uint64 // generation of the start the parent asked for
 	in         intensity
@@ -37,9 +42,9 @@ type supervisor struct {
 	timerAt    time.Time
 }
 
-func newSupervisor(t *Tree, parent *supervisor, self *child, path string, spec *config.Supervisor) *supervisor {
+func newSupervisor(t *Tree, up parentLink, self *child, path string, spec *config.Supervisor) *supervisor {
 	s := &supervisor{
-		t: t, path: path, spec: spec, parent: parent, self: self,
+		t: t, path: path, spec: spec, up: up, self: self,
 		box: newMailbox(), done: make(chan struct{}),
 		byName: make(map[string]*child, len(spec.Children)),
 		state:  Stopped,
@@ -50,7 +55,7 @@ func newSupervisor(t *Tree, parent *supervisor, self *child, path string, spec *
 		if n.Worker != nil {
 			c.held = !n.Worker.Autostart
 		} else {
-			c.sup = newSupervisor(t, s, c, c.path, n.Supervisor)
+			c.sup = newSupervisor(t, childLink{s.box, c}, c, c.path, n.Supervisor)
 		}
 		s.children = append(s.children, c)
 		s.byName[c.name] = c
@@ -95,24 +100,61 @@ func (s *supervisor) run(ctx context.Context) {
 	}
 }
 
-// answer is a reply to a manual operation.
-type answer struct {
-	reply chan error
-	err   error
-}
-
-// answer queues a reply. Replies go out after the step's snapshot is
-// published, so whoever was waiting reads the node as the operation left it.
-func (s *supervisor) answer(reply chan error, err error) {
-	s.answers = append(s.answers, answer{reply, err})
-}
-
-func (s *supervisor) sendAnswers() {
-	for _, a := range s.answers {
-		a.reply <- a.err // buffered: one reply per operation
+// handle dispatches one message, dropping results of older generations.
+func (s *supervisor) handle(m msg) {
+	switch m := m.(type) {
+	case workerExited:
+		if m.gen == m.c.gen && m.c.proc != nil {
+			s.workerExited(m.c, m)
+		}
+	case workerReady:
+		if m.gen == m.c.gen && m.c.state == Starting {
+			s.markReady(m.c)
+		}
+	case workerFailed:
+		c := m.c
+		if m.gen == c.gen && (c.state == Starting || c.state == Running) {
+			c.failReason, c.failDetail = m.reason, m.detail
+			s.stopChild(c, stopFailure)
+		}
+	case workerNotice:
+		if m.gen == m.c.gen && m.c.proc != nil {
+			s.notice(m.c, m.n)
+		}
+	case supReady:
+		if m.gen == m.c.gen && m.c.state == Starting {
+			s.markReady(m.c)
+		}
+	case supStopping:
+		if m.gen == m.c.gen && (m.c.state == Starting || m.c.state == Running) {
+			s.setState(m.c, Stopping, nil, nil)
+		}
+	case supExited:
+		if m.gen == m.c.gen {
+			s.supExited(m)
+		}
+	case startSelf:
+		s.startSelf(m.gen)
+	case stopSelf:
+		if s.state == Starting || s.state == Running {
+			s.stopAll("")
+		}
+	case command:
+		s.command(m)
 	}
-	clear(s.answers)
-	s.answers = s.answers[:0]
+}
+
+// notice records sd_notify's STATUS=, STOPPING=1 and MAINPID=.
+func (s *supervisor) notice(c *child, n Notice) {
+	if n.Status != nil {
+		c.status = *n.Status
+	}
+	if n.Stopping {
+		c.notifyStopping = true
+	}
+	if n.MainPID > 0 {
+		c.pid = n.MainPID
+	}
 }
 
 // arm sets the one timer to the earliest deadline of any child.
@@ -132,59 +174,6 @@ func (s *supervisor) arm() {
 	s.timerAt = next
 	if !next.IsZero() {
 		s.timer.Reset(next.Sub(s.now))
-	}
-}
-
-func (s *supervisor) handle(m msg) {
-	switch m := m.(type) {
-	case workerExited:
-		if m.gen == m.c.gen && m.c.proc != nil {
-			s.workerExited(m.c, m)
-		}
-	case workerReady:
-		if m.gen == m.c.gen && m.c.state == Starting {
-			s.markReady(m.c)
-		}
-	case workerFailed:
-		c := m.c
-		if m.gen == c.gen && (c.state == Starting || c.state == Running) {
-			c.failReason, c.failDetail = m.reason, m.detail
-			s.stopChild(c, stopFailure)
-		}
-	case workerNotice:
-		s.notice(m)
-	case supReady:
-		if m.gen == m.c.gen && m.c.state == Starting {
-			s.markReady(m.c)
-		}
-	case supExited:
-		if m.gen == m.c.gen {
-			s.supExited(m)
-		}
-	case startSelf:
-		s.startSelf(m.gen)
-	case stopSelf:
-		if s.state == Starting || s.state == Running {
-			s.stopAll("")
-		}
-	case command:
-		s.command(m)
-	}
-}
-
-func (s *supervisor) notice(m workerNotice) {
-	c := m.c
-	if m.gen != c.gen || c.proc == nil {
-		return
-	}
-	if m.n.Status != nil {
-		c.status = *m.n.Status
-	}
-	if m.n.Stopping {
-		c.notifyStopping = true
-	}
-	if m.n.MainPID > 0 {
-		c.pid = m.n.MainPID
 	}
 }
 
@@ -214,7 +203,7 @@ func (s *supervisor) expire() {
 		if due(c.holdUntil, s.now) {
 			c.holdUntil = time.Time{}
 			c.held = false
-			if s.state == Starting || s.state == Running {
+			if s.live() {
 				s.enqueueStart(c)
 			}
 		}
@@ -223,109 +212,6 @@ func (s *supervisor) expire() {
 
 func due(t, now time.Time) bool { return !t.IsZero() && !now.Before(t) }
 
-// startSelf starts this supervisor, as its parent (or the Tree) asked: an
-// empty restart history, as a new OTP process has, and every child that is
-// not held, in order.
-func (s *supervisor) startSelf(gen uint64) {
-	if s.state == Starting || s.state == Running || s.state == Stopping {
-		return
-	}
-	s.gen = gen
-	s.in.reset()
-	s.exitReason, s.exitCode = "", 0
-	s.setSelf(Starting, true)
-	s.startQ = s.startQ[:0]
-	for _, c := range s.children {
-		c.backoffStep, c.sigDone = 0, false
-		if !c.held {
-			s.startQ = append(s.startQ, c)
-		}
-	}
-}
-
-// stopAll stops every child in reverse order; once all are gone the
-// supervisor ends with reason ("" for a requested stop).
-func (s *supervisor) stopAll(reason Reason) {
-	s.exitReason = reason
-	s.setSelf(Stopping, true)
-	s.startQ = nil
-	s.stopQ = s.stopQ[:0]
-	for i := len(s.children) - 1; i >= 0; i-- {
-		c := s.children[i]
-		switch {
-		case c.state.active():
-			s.stopQ = append(s.stopQ, c)
-		case c.state == Backoff:
-			s.setState(c, Stopped, nil, nil)
-		}
-	}
-}
-
-// finish ends a stop of the whole supervisor and tells the parent.
-func (s *supervisor) finish() {
-	final := Stopped
-	if s.exitReason == ReasonGaveUp {
-		final = Failed
-	}
-	old := s.state
-	s.setSelf(final, false)
-	if s.parent == nil {
-		s.emit(Event{Path: s.path, Old: old, New: final, Exit: s.exitInfo()})
-		s.t.finish(Result{Reason: s.exitReason, Code: s.exitCode})
-		return
-	}
-	s.parent.box.post(supExited{c: s.self, gen: s.gen, reason: s.exitReason, code: s.exitCode})
-}
-
-func (s *supervisor) exitInfo() *ExitInfo {
-	if s.exitReason == "" {
-		return nil
-	}
-	return &ExitInfo{Reason: s.exitReason, Time: s.now}
-}
-
-// setSelf changes this supervisor's own state. The final change of a stop
-// is emitted by the parent, which adds the restart it decided.
-func (s *supervisor) setSelf(st State, emit bool) {
-	if st == s.state {
-		return
-	}
-	old := s.state
-	s.state, s.since = st, s.now
-	if emit {
-		s.emit(Event{Path: s.path, Old: old, New: st})
-	}
-}
-
-// setState changes a child's state, emits the event and answers waiters.
-func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInfo) {
-	old := c.state
-	c.state, c.since = st, s.now
-	if c.isWorker() || exit != nil || ri != nil {
-		if old != st || exit != nil {
-			s.emit(Event{Path: c.path, Old: old, New: st, Exit: exit, Restart: ri})
-		}
-	}
-	switch st {
-	case Stopped:
-		c.resolve(s, wantStopped, nil)
-		if !c.restartAfterStop {
-			c.resolve(s, wantRunning, fmt.Errorf("starting %q: stopped before it was ready: %w", c.path, ErrConflict))
-		}
-	case Running:
-		c.resolve(s, wantRunning, nil)
-	case Exited, Failed, Backoff:
-		if exit != nil {
-			c.resolve(s, wantRunning, &startError{path: c.path, exit: exit, retry: st == Backoff})
-		}
-		c.resolve(s, wantStopped, nil)
-	}
-}
-
-func (s *supervisor) emit(e Event) {
-	e.Time = s.now
-	if e.Kind == "" {
-		e.Kind = EventState
-	}
-	s.t.emit(e)
-}
+// live reports whether the supervisor runs its children: it is starting or
+// running, not stopping or stopped.
+func (s *supervisor) live() bool { return s.state == Starting || s.state == Running }

@@ -3,7 +3,6 @@ package tree
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +17,6 @@ type Options struct {
 	// Events receives every event, in order per supervisor. It is called
 	// from owner goroutines and must not block.
 	Events func(Event)
-	Log    *slog.Logger
 	// Rand returns uniform numbers in [0,1) for backoff jitter; nil uses
 	// math/rand/v2.
 	Rand func() float64
@@ -38,7 +36,6 @@ type Result struct {
 type Tree struct {
 	launcher Launcher
 	events   func(Event)
-	log      *slog.Logger
 	rand     func() float64
 	root     *supervisor
 	owners   map[string]*supervisor // by path, "" for the root
@@ -47,7 +44,7 @@ type Tree struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	readyOnce sync.Once
+	rootState State // the root's record, kept by rootLink on the root's goroutine
 	ready     chan struct{}
 	done      chan struct{}
 	result    Result
@@ -58,7 +55,6 @@ func New(root *config.Supervisor, opts Options) *Tree {
 	t := &Tree{
 		launcher: opts.Launcher,
 		events:   opts.Events,
-		log:      opts.Log,
 		rand:     opts.Rand,
 		owners:   make(map[string]*supervisor),
 		ready:    make(chan struct{}),
@@ -67,13 +63,10 @@ func New(root *config.Supervisor, opts Options) *Tree {
 	if t.events == nil {
 		t.events = func(Event) {}
 	}
-	if t.log == nil {
-		t.log = slog.New(slog.DiscardHandler)
-	}
 	if t.rand == nil {
 		t.rand = defaultRand
 	}
-	t.root = newSupervisor(t, nil, nil, "", root)
+	t.root = newSupervisor(t, rootLink{t}, nil, "", root)
 	t.index(t.root)
 	return t
 }
@@ -97,6 +90,8 @@ func (t *Tree) Start() {
 			s.run(t.ctx)
 		}()
 	}
+	t.rootState = Starting
+	t.emitChange(time.Now(), "", Stopped, Starting, nil, nil)
 	t.root.box.post(startSelf{gen: 1})
 }
 
@@ -114,11 +109,33 @@ func (t *Tree) Done() <-chan struct{} { return t.done }
 // Result is valid once Done is closed.
 func (t *Tree) Result() Result { return t.result }
 
-func (t *Tree) rootReady() { t.readyOnce.Do(func() { close(t.ready) }) }
+// rootLink keeps the root's record: the Tree is the root's parent.
+type rootLink struct{ t *Tree }
 
-// finish is called by the root's owner when it has stopped everything.
-func (t *Tree) finish(r Result) {
-	t.result = r
+func (l rootLink) ready(uint64) {
+	t := l.t
+	t.rootChange(Running, nil)
+	select {
+	case <-t.ready:
+	default:
+		close(t.ready)
+	}
+}
+
+func (l rootLink) stopping(uint64) { l.t.rootChange(Stopping, nil) }
+
+// exited ends the tree once the root has stopped everything.
+func (l rootLink) exited(_ uint64, reason Reason, code int) {
+	t := l.t
+	final, info := Stopped, (*ExitInfo)(nil)
+	if reason != "" {
+		info = &ExitInfo{Reason: reason, Time: t.root.now}
+	}
+	if reason == ReasonGaveUp {
+		final = Failed
+	}
+	t.rootChange(final, info)
+	t.result = Result{Reason: reason, Code: code}
 	t.cancel()
 	go func() {
 		t.wg.Wait()
@@ -126,7 +143,11 @@ func (t *Tree) finish(r Result) {
 	}()
 }
 
-func (t *Tree) emit(e Event) { t.events(e) }
+func (t *Tree) rootChange(st State, exit *ExitInfo) {
+	old := t.rootState
+	t.rootState = st
+	t.emitChange(t.root.now, "", old, st, exit, nil)
+}
 
 // route finds the owner of the node at path and the node's name there.
 func (t *Tree) route(path string) (*supervisor, string, error) {

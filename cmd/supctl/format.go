@@ -64,9 +64,9 @@ func period(d api.Duration) string {
 	return short(time.Duration(d))
 }
 
-// exitCause is "code 1, exit", "signal KILL (core dumped), watchdog", or
-// the reason alone when no process status applies ("start_failed",
-// "gave_up").
+// exitCause is the one rendering of an exit in supctl's text: "code 1,
+// exit", "signal KILL (core dumped), watchdog", "signal KILL (oom), oom",
+// or the reason alone when no process ended ("start_failed", "gave_up").
 func exitCause(e *api.Exit) string {
 	var how string
 	switch {
@@ -79,6 +79,9 @@ func exitCause(e *api.Exit) string {
 	}
 	if e.Core {
 		how += " (core dumped)"
+	}
+	if e.OOM {
+		how += " (oom)"
 	}
 	return how + ", " + string(e.Reason)
 }

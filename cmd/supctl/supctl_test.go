@@ -366,6 +366,12 @@ func TestFormat(t *testing.T) {
 		{period(api.Duration(time.Minute)), "1m"},
 		{lastExit(&api.Exit{Reason: api.ReasonStartFailed, Time: t0}, t0), "start_failed, 0s ago"},
 		{lastExit(nil, t0), "-"},
+		{exitCause(&api.Exit{Code: api.IntPtr(0), Reason: api.ReasonStartFailed}), "code 0, start_failed"},
+		{exitCause(&api.Exit{Code: api.IntPtr(3), Reason: api.ReasonExit}), "code 3, exit"},
+		{exitCause(&api.Exit{Signal: "TERM", Reason: api.ReasonUnhealthy}), "signal TERM, unhealthy"},
+		{exitCause(&api.Exit{Signal: "SEGV", Core: true, Reason: api.ReasonSignal}), "signal SEGV (core dumped), signal"},
+		{exitCause(&api.Exit{Signal: "KILL", OOM: true, Reason: api.ReasonOOM}), "signal KILL (oom), oom"},
+		{exitCause(&api.Exit{Reason: api.ReasonGaveUp}), "gave_up"},
 		{displayPath(""), "/"},
 		{table([][]string{{"a", "bb", ""}, {"ccc", "d", "e"}}), "a    bb\nccc  d   e\n"},
 	}

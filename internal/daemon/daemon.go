@@ -168,7 +168,7 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 	}
 	d.notify = rcv
 	d.launcher = launch.New(launch.Options{Hub: d.hub, Forwarder: d.fwd, Notify: rcv, Log: o.Log, Env: os.Environ()})
-	d.tree = tree.New(cfg.Root, tree.Options{Launcher: d.launcher, Log: o.Log, Events: d.event})
+	d.tree = tree.New(cfg.Root, tree.Options{Launcher: d.launcher, Events: d.event})
 	return d, nil
 }
 

@@ -38,15 +38,7 @@ func logEvent(log *slog.Logger, e tree.Event) {
 	attrs := []any{"path", path, "state", string(e.New), "from", string(e.Old)}
 	level := slog.LevelInfo
 	if x := e.Exit; x != nil {
-		attrs = append(attrs, "reason", string(x.Reason))
-		if x.Exit.Signal != 0 {
-			attrs = append(attrs, "signal", osproc.SignalName(x.Exit.Signal))
-		} else if x.Reason == tree.ReasonExit || x.Reason == tree.ReasonStartFailed && x.Detail == "" {
-			attrs = append(attrs, "code", x.Exit.Code)
-		}
-		if x.Detail != "" {
-			attrs = append(attrs, "err", x.Detail)
-		}
+		attrs = append(attrs, exitAttrs(x)...)
 		if e.New == tree.Failed || e.New == tree.Backoff {
 			level = slog.LevelWarn
 		}
@@ -64,4 +56,27 @@ func logEvent(log *slog.Logger, e tree.Event) {
 		attrs = append(attrs, "budget", fmt.Sprintf("%d/%d in %s", r.Used, r.Max, r.Period))
 	}
 	log.Log(context.Background(), level, "state", attrs...)
+}
+
+// exitAttrs is the one rendering of an exit for supd's log: the reason, a
+// code or a signal only when a process ended, and the detail.
+func exitAttrs(x *tree.ExitInfo) []any {
+	attrs := []any{"reason", string(x.Reason)}
+	if st := x.Status; st != nil {
+		if st.Signal != 0 {
+			attrs = append(attrs, "signal", osproc.SignalName(st.Signal))
+		} else {
+			attrs = append(attrs, "code", st.Code)
+		}
+		if st.Core {
+			attrs = append(attrs, "core", true)
+		}
+		if st.OOM {
+			attrs = append(attrs, "oom", true)
+		}
+	}
+	if x.Detail != "" {
+		attrs = append(attrs, "err", x.Detail)
+	}
+	return attrs
 }

@@ -45,19 +45,20 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
+// apiExit is the one rendering of an exit for the API: a code or a signal
+// only when a process ended (SPEC §2.7).
 func apiExit(x *tree.ExitInfo) *api.Exit {
 	if x == nil {
 		return nil
 	}
-	e := &api.Exit{Core: x.Exit.Core, OOM: x.Exit.OOM, Reason: api.Reason(x.Reason), Detail: x.Detail, Time: x.Time}
-	switch {
-	case x.Exit.Signal != 0:
-		e.Signal = osproc.SignalName(x.Exit.Signal)
-	case x.Reason == tree.ReasonStartFailed && x.Detail != "" && x.Exit.Code == 0,
-		x.Reason == tree.ReasonGaveUp, x.Reason == tree.ReasonAutoShutdown:
-		// No process ended with a code.
-	default:
-		e.Code = api.IntPtr(x.Exit.Code)
+	e := &api.Exit{Reason: api.Reason(x.Reason), Detail: x.Detail, Time: x.Time}
+	if st := x.Status; st != nil {
+		e.Core, e.OOM = st.Core, st.OOM
+		if st.Signal != 0 {
+			e.Signal = osproc.SignalName(st.Signal)
+		} else {
+			e.Code = api.IntPtr(st.Code)
+		}
 	}
 	return e
 }

@@ -43,6 +43,7 @@ type options struct {
 	httpFailAfter   time.Duration
 	tcp             string
 	tcpStopAfter    time.Duration
+	signalLog       string
 	middle          bool // internal: the middle process of a double fork
 }
 
@@ -77,6 +78,7 @@ func parse(args []string) (*options, error) {
 	fs.DurationVar(&o.httpFailAfter, "http-fail-after", 0, "answer 500 after this")
 	fs.StringVar(&o.tcp, "tcp", "", "listen on TCP here")
 	fs.DurationVar(&o.tcpStopAfter, "tcp-stop-after", 0, "stop listening after this")
+	fs.StringVar(&o.signalLog, "signal-log", "", "log every signal received here, and ignore it")
 	fs.BoolVar(&o.middle, "middle", false, "internal: double-fork middle")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -120,6 +122,11 @@ func run(o *options) error {
 		return err
 	}
 	handleTerm(o)
+	if o.signalLog != "" {
+		if err := logSignals(o.signalLog); err != nil {
+			return err
+		}
+	}
 
 	kids, err := startChildren(o)
 	if err != nil {

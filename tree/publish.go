@@ -1,0 +1,63 @@
+package tree
+
+import (
+	"fmt"
+	"time"
+)
+
+// Events have one rule: an event is emitted when the record of a node's
+// state changes, by whoever keeps that record — a supervisor for its
+// children (setState), the Tree for the root (rootLink) — for every change
+// of state and for every exit, even one that leaves the state as it was. A
+// nested supervisor keeps only a mirror of its own state and reports its
+// changes up (parentLink), so its exit event is emitted by its parent with
+// the restart the parent decided.
+
+// setState changes a child's record, emits the event and answers waiters.
+func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInfo) {
+	old := c.state
+	c.state, c.since = st, s.now
+	s.t.emitChange(s.now, c.path, old, st, exit, ri)
+	switch st {
+	case Stopped:
+		c.resolve(s, wantStopped, nil)
+		if !c.restartAfterStop {
+			c.resolve(s, wantRunning, fmt.Errorf("starting %q: stopped before it was ready: %w", c.path, ErrConflict))
+		}
+	case Running:
+		c.resolve(s, wantRunning, nil)
+	case Exited, Failed, Backoff:
+		if exit != nil {
+			c.resolve(s, wantRunning, &startError{path: c.path, exit: exit, retry: st == Backoff})
+		}
+		c.resolve(s, wantStopped, nil)
+	}
+}
+
+// emitChange emits the event of a record's change from old to st.
+func (t *Tree) emitChange(now time.Time, path string, old, st State, exit *ExitInfo, ri *RestartInfo) {
+	if old == st && exit == nil {
+		return
+	}
+	t.events(Event{Time: now, Kind: EventState, Path: path, Old: old, New: st, Exit: exit, Restart: ri})
+}
+
+// answer is a reply to a manual operation.
+type answer struct {
+	reply chan error
+	err   error
+}
+
+// answer queues a reply. Replies go out after the step's snapshot is
+// published, so whoever was waiting reads the node as the operation left it.
+func (s *supervisor) answer(reply chan error, err error) {
+	s.answers = append(s.answers, answer{reply, err})
+}
+
+func (s *supervisor) sendAnswers() {
+	for _, a := range s.answers {
+		a.reply <- a.err // buffered: one reply per operation
+	}
+	clear(s.answers)
+	s.answers = s.answers[:0]
+}
