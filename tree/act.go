@@ -23,7 +23,7 @@ func (s *supervisor) startSelf(gen uint64) {
 	s.startQ = s.startQ[:0]
 	for _, c := range s.children {
 		c.backoffStep, c.significantEnded = 0, false
-		if !c.held {
+		if !c.held && !c.removing {
 			s.startQ = append(s.startQ, c)
 		}
 	}

@@ -50,7 +50,9 @@ type child struct {
 	lastExit    *ExitInfo
 
 	held      bool      // stopped by `supctl stop` (or autostart: false)
+	autoHeld  bool      // held only because of autostart: false
 	holdUntil time.Time // a hold that ends by itself
+	removing  bool      // removed by a reload: stopping, then gone
 
 	stop       stopKind
 	failReason Reason

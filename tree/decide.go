@@ -68,6 +68,11 @@ func (s *supervisor) stopCompleted(c *child, info *ExitInfo) {
 func (s *supervisor) childEnded(c *child, info *ExitInfo, abnormal bool) {
 	c.lastExit = info
 	c.stop = stopNone
+	c.restartAfterStop = false // the exit is judged as any other
+	if c.removing {
+		s.setState(c, endState(c, info, abnormal), info, nil)
+		return
+	}
 	ended := endState(c, info, abnormal)
 	if !s.live() {
 		s.setState(c, ended, info, nil)
@@ -109,16 +114,16 @@ func endState(c *child, info *ExitInfo, abnormal bool) State {
 func (s *supervisor) restart(c *child, info *ExitInfo, ended State) {
 	c.restarts++
 	ri := &RestartInfo{Strategy: s.spec.Strategy, Max: s.spec.MaxRestarts, Period: s.spec.Period}
-	if !s.in.allow(s.now) {
-		ri.Used, ri.GaveUp = s.in.used(s.now)+1, true
+	if !s.in.allow(s.now, s.spec.MaxRestarts, s.spec.Period) {
+		ri.Used, ri.GaveUp = s.in.used(s.now, s.spec.Period)+1, true
 		s.setState(c, ended, info, ri)
 		s.stopAll(ReasonGaveUp)
 		return
 	}
-	ri.Used = s.in.used(s.now)
+	ri.Used = s.in.used(s.now, s.spec.Period)
 	idx := affected(s.spec.Strategy, len(s.children), c.idx, func(j int) bool {
 		o := s.children[j]
-		return o.held || o.node.RestartType() == config.Temporary && (o.state == Exited || o.state == Failed)
+		return o.held || o.removing || o.node.RestartType() == config.Temporary && (o.state == Exited || o.state == Failed)
 	})
 	for _, j := range idx {
 		ri.Nodes = append(ri.Nodes, s.children[j].path)
@@ -152,7 +157,7 @@ func (s *supervisor) autoShutdown(c *child) {
 	case config.AnySignificant:
 	case config.AllSignificant:
 		for _, o := range s.children {
-			if o.node.IsSignificant() && !o.significantEnded {
+			if o.node.IsSignificant() && !o.significantEnded && !o.removing {
 				return
 			}
 		}

@@ -25,9 +25,9 @@ func TestIntensity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := intensity{max: tt.max, period: tt.period}
+			var in intensity
 			for i, ms := range tt.restarts {
-				if got := in.allow(at(ms)); got != tt.want[i] {
+				if got := in.allow(at(ms), tt.max, tt.period); got != tt.want[i] {
 					t.Fatalf("restart %d at %dms: allow = %v, want %v", i, ms, got, tt.want[i])
 				}
 			}
@@ -37,17 +37,18 @@ func TestIntensity(t *testing.T) {
 
 func TestIntensityUsed(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	in := intensity{max: 5, period: 10 * time.Second}
-	in.allow(t0)
-	in.allow(t0.Add(4 * time.Second))
-	if got := in.used(t0.Add(5 * time.Second)); got != 2 {
+	var in intensity
+	const max, period = 5, 10 * time.Second
+	in.allow(t0, max, period)
+	in.allow(t0.Add(4*time.Second), max, period)
+	if got := in.used(t0.Add(5*time.Second), period); got != 2 {
 		t.Fatalf("used = %d, want 2", got)
 	}
-	if got := in.used(t0.Add(12 * time.Second)); got != 1 {
+	if got := in.used(t0.Add(12*time.Second), period); got != 1 {
 		t.Fatalf("used after window = %d, want 1", got)
 	}
 	in.reset()
-	if got := in.used(t0.Add(12 * time.Second)); got != 0 {
+	if got := in.used(t0.Add(12*time.Second), period); got != 0 {
 		t.Fatalf("used after reset = %d, want 0", got)
 	}
 }

@@ -14,6 +14,10 @@ type Launcher interface {
 	// Launch starts one run of a worker. An error is a start failure
 	// (exec failed, credentials refused, a log file cannot be opened).
 	Launch(spec LaunchSpec) (Process, error)
+	// Retire says that the worker at path was removed from the tree (by a
+	// reload) after its last run ended: what the launcher keeps for it
+	// across runs, such as its log, can go.
+	Retire(path string)
 }
 
 // LaunchSpec is what the launcher needs for one start of a worker.
@@ -36,6 +40,10 @@ type Process interface {
 	// Running tells the launcher that the tree judged the run ready: health
 	// checks and the watchdog are armed from then on.
 	Running()
+	// Tune applies a reload's changes of the worker's live fields to the
+	// running process: its health check and its log settings. The fields
+	// that define the process do not change (those restart it).
+	Tune(w *config.Worker)
 }
 
 // Monitor receives a run's progress. Each method posts a message tagged with

@@ -1,8 +1,12 @@
 package tree
 
 import (
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"supd/config"
 
 	"supd/osproc"
 )
@@ -59,6 +63,18 @@ type (
 type (
 	startSelf struct{ gen uint64 }
 	stopSelf  struct{}
+	// applyPlan carries a reload to a supervisor: its new spec and the
+	// whole plan's actions by path. done is counted down once the
+	// supervisor has taken its step (its nested owners count their own).
+	applyPlan struct {
+		spec    *config.Supervisor
+		actions map[string]config.Action
+		done    *sync.WaitGroup
+		refused *atomic.Pointer[error] // set by the root when it cannot apply
+	}
+	// endSelf ends a removed supervisor's owner, which has stopped all
+	// its children.
+	endSelf struct{}
 )
 
 // op is a manual operation.
@@ -92,6 +108,8 @@ func (supStopping) isMsg()  {}
 func (supExited) isMsg()    {}
 func (startSelf) isMsg()    {}
 func (stopSelf) isMsg()     {}
+func (applyPlan) isMsg()    {}
+func (endSelf) isMsg()      {}
 func (command) isMsg()      {}
 
 // monitor is the Monitor a launcher reports one run through.

@@ -8,7 +8,9 @@ import "supd/config"
 // sequential`; then its own readiness or the end of its stop.
 func (s *supervisor) advance() {
 	for {
-		if !s.advanceStops() {
+		stopped := s.advanceStops()
+		s.sweep()
+		if !stopped {
 			return
 		}
 		if s.state == Stopping {

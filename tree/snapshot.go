@@ -28,6 +28,19 @@ type Snapshot struct {
 	Start    config.StartMode
 	Budget   Budget
 	Children []*Snapshot
+
+	sup *supervisor // a nested supervisor's owner, as its parent published it
+}
+
+// owner returns the owner of the nested supervisor named name among the
+// children of this supervisor's published snapshot, or nil.
+func (sn *Snapshot) owner(name string) *supervisor {
+	for _, c := range sn.Children {
+		if c.Name == name {
+			return c.sup
+		}
+	}
+	return nil
 }
 
 // Budget is how much of a supervisor's restart intensity is used.
@@ -45,7 +58,7 @@ func (s *supervisor) publish() {
 	snap := &Snapshot{
 		Path: s.path, Supervisor: true, State: s.state, Since: s.since,
 		Strategy: s.spec.Strategy, Start: s.spec.Start,
-		Budget:   Budget{Used: s.in.used(s.now), Max: s.spec.MaxRestarts, Period: s.spec.Period},
+		Budget:   Budget{Used: s.in.used(s.now, s.spec.Period), Max: s.spec.MaxRestarts, Period: s.spec.Period},
 		Children: make([]*Snapshot, len(s.children)),
 	}
 	if s.self != nil {
@@ -73,6 +86,7 @@ func (c *child) snapshot() *Snapshot {
 		Path: c.path, Name: c.name, Supervisor: c.sup != nil, State: state, Since: c.since,
 		Pid: c.pid, StartedAt: c.startedAt, Restarts: c.restarts, LastExit: c.lastExit,
 		Status: c.status, Stopping: c.notifyStopping, Held: c.held, HeldUntil: c.holdUntil,
+		sup: c.sup,
 	}
 	return c.snap
 }
@@ -92,8 +106,8 @@ func (t *Tree) assemble(s *supervisor, rec *Snapshot) *Snapshot {
 	}
 	out.Children = make([]*Snapshot, len(own.Children))
 	for i, cs := range own.Children {
-		if cs.Supervisor {
-			out.Children[i] = t.assemble(s.children[i].sup, cs)
+		if cs.sup != nil {
+			out.Children[i] = t.assemble(cs.sup, cs)
 		} else {
 			out.Children[i] = cs
 		}

@@ -40,6 +40,7 @@ type supervisor struct {
 	answers    []answer // replies to manual operations, sent after publish
 	timer      *time.Timer
 	timerAt    time.Time
+	ended      bool // removed by a reload: the loop returns
 }
 
 func newSupervisor(t *Tree, up parentLink, self *child, path string, spec *config.Supervisor) *supervisor {
@@ -48,19 +49,25 @@ func newSupervisor(t *Tree, up parentLink, self *child, path string, spec *confi
 		box: newMailbox(), done: make(chan struct{}),
 		byName: make(map[string]*child, len(spec.Children)),
 		state:  Stopped,
-		in:     intensity{max: spec.MaxRestarts, period: spec.Period},
 	}
 	for i, n := range spec.Children {
-		c := &child{idx: i, name: n.Name(), path: join(path, n.Name()), node: n, state: Stopped}
-		if n.Worker != nil {
-			c.held = !n.Worker.Autostart
-		} else {
-			c.sup = newSupervisor(t, childLink{s.box, c}, c, c.path, n.Supervisor)
-		}
-		s.children = append(s.children, c)
-		s.byName[c.name] = c
+		s.children = append(s.children, s.newChild(i, n))
 	}
 	return s
+}
+
+// newChild makes the record of a child, with an owner of its own for a
+// nested supervisor (not yet running).
+func (s *supervisor) newChild(idx int, n config.Node) *child {
+	c := &child{idx: idx, name: n.Name(), path: join(s.path, n.Name()), node: n, state: Stopped}
+	if n.Worker != nil {
+		c.held = !n.Worker.Autostart
+		c.autoHeld = c.held
+	} else {
+		c.sup = newSupervisor(s.t, childLink{s.box, c}, c, c.path, n.Supervisor)
+	}
+	s.byName[c.name] = c
+	return c
 }
 
 func join(parent, name string) string {
@@ -97,6 +104,10 @@ func (s *supervisor) run(ctx context.Context) {
 		s.arm()
 		s.publish()
 		s.sendAnswers()
+		if s.ended {
+			s.box.close()
+			return
+		}
 	}
 }
 
@@ -141,6 +152,10 @@ func (s *supervisor) handle(m msg) {
 		}
 	case command:
 		s.command(m)
+	case applyPlan:
+		s.apply(m)
+	case endSelf:
+		s.end()
 	}
 }
 

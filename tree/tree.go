@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,7 +39,6 @@ type Tree struct {
 	events   func(Event)
 	rand     func() float64
 	root     *supervisor
-	owners   map[string]*supervisor // by path, "" for the root
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -56,7 +56,6 @@ func New(root *config.Supervisor, opts Options) *Tree {
 		launcher: opts.Launcher,
 		events:   opts.Events,
 		rand:     opts.Rand,
-		owners:   make(map[string]*supervisor),
 		ready:    make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -67,29 +66,13 @@ func New(root *config.Supervisor, opts Options) *Tree {
 		t.rand = defaultRand
 	}
 	t.root = newSupervisor(t, rootLink{t}, nil, "", root)
-	t.index(t.root)
 	return t
-}
-
-func (t *Tree) index(s *supervisor) {
-	t.owners[s.path] = s
-	for _, c := range s.children {
-		if c.sup != nil {
-			t.index(c.sup)
-		}
-	}
 }
 
 // Start runs every owner and starts the root's children.
 func (t *Tree) Start() {
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	for _, s := range t.owners {
-		t.wg.Add(1)
-		go func() {
-			defer t.wg.Done()
-			s.run(t.ctx)
-		}()
-	}
+	t.spawn(t.root)
 	t.rootState = Starting
 	t.emitChange(time.Now(), "", Stopped, Starting, nil, nil)
 	t.root.box.post(startSelf{gen: 1})
@@ -149,21 +132,40 @@ func (t *Tree) rootChange(st State, exit *ExitInfo) {
 	t.emitChange(t.root.now, "", old, st, exit, nil)
 }
 
-// route finds the owner of the node at path and the node's name there.
+// spawn runs the owners of s and of every supervisor below it. It is called
+// by Start, and by an owner whose reload added s, before anything is posted
+// to them.
+func (t *Tree) spawn(s *supervisor) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		s.run(t.ctx)
+	}()
+	for _, c := range s.children {
+		if c.sup != nil {
+			t.spawn(c.sup)
+		}
+	}
+}
+
+// route finds the owner of the node at path and the node's name there. It
+// reads only what owners published, so it may run while a reload changes
+// the tree's shape; the owner itself answers for a name it no longer has.
 func (t *Tree) route(path string) (*supervisor, string, error) {
 	path = strings.Trim(path, "/")
 	if path == "" {
 		return nil, "", fmt.Errorf("the root: %w: use shutdown or reload", ErrInvalid)
 	}
-	parent, name := "", path
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		parent, name = path[:i], path[i+1:]
+	s := t.root
+	names := strings.Split(path, "/")
+	for _, name := range names[:len(names)-1] {
+		next := s.snap.Load().owner(name)
+		if next == nil {
+			return nil, "", fmt.Errorf("%q: %w", path, ErrNotFound)
+		}
+		s = next
 	}
-	s := t.owners[parent]
-	if s == nil || s.byName[name] == nil {
-		return nil, "", fmt.Errorf("%q: %w", path, ErrNotFound)
-	}
-	return s, name, nil
+	return s, names[len(names)-1], nil
 }
 
 // do posts a manual operation and waits for its outcome or ctx.
@@ -206,4 +208,33 @@ func (t *Tree) RestartNode(ctx context.Context, path string) error {
 // SignalNode sends sig to a worker's process, or with group to its group.
 func (t *Tree) SignalNode(ctx context.Context, path string, sig syscall.Signal, group bool) error {
 	return t.do(ctx, path, command{op: opSignal, sig: sig, group: group})
+}
+
+// Apply reloads the running tree to root, the root of a new config, as
+// plan (config.Diff from the running config to the new one) says. It
+// returns once every supervisor has taken its step: the removed nodes are
+// stopping, the restarted workers are restarting and the added nodes are
+// starting; it does not wait for processes. While supd is shutting down it
+// changes nothing and fails with ErrConflict.
+func (t *Tree) Apply(ctx context.Context, root *config.Supervisor, plan config.Plan) error {
+	var done sync.WaitGroup
+	var refused atomic.Pointer[error]
+	done.Add(1)
+	if !t.root.box.post(applyPlan{spec: root, actions: plan.Actions(), done: &done, refused: &refused}) {
+		return fmt.Errorf("reload: the tree has stopped: %w", ErrConflict)
+	}
+	applied := make(chan struct{})
+	go func() {
+		done.Wait()
+		close(applied)
+	}()
+	select {
+	case <-applied:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := refused.Load(); err != nil {
+		return *err
+	}
+	return nil
 }

@@ -46,7 +46,9 @@ func (l *Launcher) Close() {}
 // across runs so a restart appends to the same ring and file.
 func (l *Launcher) logOf(path string, cfg config.WorkerLogs) (*logcap.Log, error) {
 	if lg := l.o.Hub.Log(path); lg != nil {
-		return lg, nil
+		// A reload may have changed the settings (a new destination
+		// restarts the worker, and opens here).
+		return lg, lg.Update(cfg)
 	}
 	lg, err := logcap.NewLog(path, cfg, l.o.Forwarder, l.o.Log)
 	if err != nil {

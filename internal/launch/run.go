@@ -39,7 +39,9 @@ type run struct {
 	mu      sync.Mutex // guards what the reaper, notify and tree goroutines share
 	mainPID int
 	ended   bool
-	checks  []stopper // probes: readiness, then health
+	running bool      // the tree judged the run ready
+	checks  []stopper // the readiness probe
+	health  stopper   // the liveness probe, once running
 }
 
 type stopper interface{ Stop() }
@@ -76,11 +78,12 @@ func (r *run) Running() {
 	if r.ended {
 		return
 	}
+	r.running = true
 	if r.watchdog != nil {
 		r.watchdog.Arm()
 	}
 	if r.w.Health != nil {
-		r.checks = append(r.checks, r.startHealth())
+		r.health = r.startHealth()
 	}
 }
 
@@ -126,7 +129,10 @@ func (r *run) release() {
 	r.mu.Lock()
 	r.ended = true
 	checks, unregister := r.checks, r.unregister
-	r.checks, r.unregister = nil, nil
+	if r.health != nil {
+		checks = append(checks, r.health)
+	}
+	r.checks, r.unregister, r.health = nil, nil, nil
 	r.mu.Unlock()
 	for _, c := range checks {
 		c.Stop()

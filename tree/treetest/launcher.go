@@ -7,6 +7,7 @@ import (
 	"sync"
 	"syscall"
 
+	"supd/config"
 	"supd/osproc"
 	"supd/tree"
 )
@@ -21,13 +22,15 @@ type Launcher struct {
 	ExecErr map[string]error
 	// OnLaunch, if set, is called with every new process (outside the lock).
 	OnLaunch func(*Proc)
+	retired  []string
 }
 
 // Proc is a fake process.
 type Proc struct {
-	Path string
-	Gen  uint64
-	PID  int
+	Path   string
+	Gen    uint64
+	PID    int
+	Worker *config.Worker // the spec it was launched with
 	// IgnoreTerm makes the process survive every signal but SIGKILL.
 	IgnoreTerm bool
 
@@ -36,6 +39,7 @@ type Proc struct {
 	signals []syscall.Signal
 	exited  bool
 	running bool
+	tuned   []*config.Worker
 }
 
 // Launch starts a fake process that runs until the test ends it.
@@ -46,7 +50,7 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		return nil, fmt.Errorf("exec %q: %w", spec.Path, err)
 	}
 	l.nextID++
-	p := &Proc{Path: spec.Path, Gen: spec.Gen, PID: 1000 + l.nextID, l: l, mon: spec.Monitor}
+	p := &Proc{Path: spec.Path, Gen: spec.Gen, PID: 1000 + l.nextID, Worker: spec.Worker, l: l, mon: spec.Monitor}
 	l.procs = append(l.procs, p)
 	hook := l.OnLaunch
 	l.mu.Unlock()
@@ -54,6 +58,20 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		hook(p)
 	}
 	return p, nil
+}
+
+// Retire implements tree.Launcher; it records path.
+func (l *Launcher) Retire(path string) {
+	l.mu.Lock()
+	l.retired = append(l.retired, path)
+	l.mu.Unlock()
+}
+
+// Retired returns the paths retired so far, in order.
+func (l *Launcher) Retired() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.retired...)
 }
 
 // SetExecErr makes launches of path fail with err (nil: succeed again).
@@ -140,6 +158,20 @@ func (p *Proc) WasRunning() bool {
 	p.l.mu.Lock()
 	defer p.l.mu.Unlock()
 	return p.running
+}
+
+// Tune implements tree.Process; it records w.
+func (p *Proc) Tune(w *config.Worker) {
+	p.l.mu.Lock()
+	p.tuned = append(p.tuned, w)
+	p.l.mu.Unlock()
+}
+
+// Tuned returns the specs a reload tuned the process to, in order.
+func (p *Proc) Tuned() []*config.Worker {
+	p.l.mu.Lock()
+	defer p.l.mu.Unlock()
+	return append([]*config.Worker(nil), p.tuned...)
 }
 
 // Kill implements tree.Process.
