@@ -207,7 +207,7 @@ func (f *fakeBackend) Reload(ctx context.Context, dryRun bool) (api.Plan, error)
 	}
 	f.record("reload(%v)", dryRun)
 	if dryRun {
-		return api.Plan{Changes: []api.Change{{Path: "db", Action: api.ActionRestart, Fields: []string{"command"}}}}, nil
+		return api.Plan{Changes: []api.Change{{Path: "db", Action: api.ActionRestart, Fields: []api.FieldChange{{Field: "command", Old: `["a"]`, New: `["b"]`}}}}}, nil
 	}
 	return api.Plan{}, nil
 }

@@ -80,7 +80,7 @@ func TestRoutes(t *testing.T) {
 
 		{name: "reload", method: "POST", url: "/v1/reload", wantStatus: 200, want: []string{`{"changes":[]}`}, wantCall: "reload(false)"},
 		{name: "reload dry run", method: "POST", url: "/v1/reload", body: `{"dry_run":true}`, wantStatus: 200,
-			want: []string{`{"changes":[{"path":"db","action":"restart","fields":["command"]}]}`}, wantCall: "reload(true)"},
+			want: []string{`{"changes":[{"path":"db","action":"restart","fields":[{"field":"command","old":"[\"a\"]","new":"[\"b\"]"}]}]}`}, wantCall: "reload(true)"},
 		{name: "reload unknown field", method: "POST", url: "/v1/reload", body: `{"dryrun":true}`, wantStatus: 400, want: []string{`unknown field \"dryrun\"`}},
 		{name: "shutdown", method: "POST", url: "/v1/shutdown", wantStatus: 202, want: []string{`{"message":"shutting down"}`}, wantCall: "shutdown"},
 		{name: "version", method: "GET", url: "/v1/version", wantStatus: 200, want: []string{`{"version":"1.2.3","go":"go1.26","api":"v1"}`}},

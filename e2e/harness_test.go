@@ -49,7 +49,14 @@ func writeConfig(t *testing.T, yaml string) (dir, path, socket string) {
 func startSupd(t *testing.T, yaml string, args ...string) *daemon {
 	t.Helper()
 	dir, path, socket := writeConfig(t, yaml)
-	d := &daemon{t: t, dir: dir, config: path, socket: socket, done: make(chan struct{})}
+	return startSupdAt(t, &daemon{t: t, dir: dir, config: path, socket: socket}, args...)
+}
+
+// startSupdAt runs supd on d's config and socket.
+func startSupdAt(t *testing.T, d *daemon, args ...string) *daemon {
+	t.Helper()
+	path, socket := d.config, d.socket
+	d.done = make(chan struct{})
 	d.cmd = exec.Command(bin.supd, append([]string{"--config", path, "--socket", socket}, args...)...)
 	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	d.cmd.Stdout = lockedWriter{&d.mu, &d.stdout}

@@ -112,7 +112,11 @@ changed ones updated in place or restarted, removed ones stopped, new ones
 started. An invalid config changes nothing. --dry-run prints the plan
 without applying it.
 
-With -o json: the plan, {"changes": [{"path", "action", "fields"}]}.`,
+Each change names its fields with their old and new values. An invalid
+config is refused with every error (file:line:col) and exit 1.
+
+With -o json: the plan, {"changes": [{"path", "action", "supervisor",
+"fields": [{"field", "old", "new"}]}], "notes": [...]}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			plan, err := a.api().Reload(cmd.Context(), dryRun)
@@ -130,40 +134,12 @@ With -o json: the plan, {"changes": [{"path", "action", "fields"}]}.`,
 	return cmd
 }
 
-// formatPlan lists the changes other than keep, then how many nodes are
-// unchanged.
+// formatPlan is the plan as text, headed by what happened to it.
 func formatPlan(plan api.Plan, dryRun bool) string {
-	head := "applied:"
 	if dryRun {
-		head = "would apply (dry run):"
+		return api.PlanText(plan, "would apply (dry run):")
 	}
-	var rows [][]string
-	kept := 0
-	for _, c := range plan.Changes {
-		if c.Action == api.ActionKeep {
-			kept++
-			continue
-		}
-		fields := ""
-		for i, f := range c.Fields {
-			if i > 0 {
-				fields += ", "
-			}
-			fields += f
-		}
-		rows = append(rows, []string{"  " + string(c.Action), displayPath(c.Path), fields})
-	}
-	if len(rows) == 0 {
-		if dryRun {
-			return fmt.Sprintf("no changes (dry run); %d nodes unchanged\n", kept)
-		}
-		return fmt.Sprintf("no changes; %d nodes unchanged\n", kept)
-	}
-	out := head + "\n" + table(rows)
-	if kept > 0 {
-		out += fmt.Sprintf("%d nodes unchanged\n", kept)
-	}
-	return out
+	return api.PlanText(plan, "applied:")
 }
 
 func (a *app) shutdownCmd() *cobra.Command {

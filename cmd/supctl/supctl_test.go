@@ -137,8 +137,8 @@ func startFakeSupd(t *testing.T) *fakeSupd {
 		}
 		writeJSON(w, 200, api.Plan{Changes: []api.Change{
 			{Path: "", Action: api.ActionKeep}, {Path: "db", Action: api.ActionKeep},
-			{Path: "web", Action: api.ActionUpdate, Fields: []string{"max_restarts"}},
-			{Path: "web/api", Action: api.ActionRestart, Fields: []string{"command", "env"}},
+			{Path: "web", Action: api.ActionUpdate, Fields: []api.FieldChange{{Field: "max_restarts", Old: "3", New: "5"}}},
+			{Path: "web/api", Action: api.ActionRestart, Fields: []api.FieldChange{{Field: "command", Old: `["a"]`, New: `["b"]`}, {Field: "env.X", Old: "", New: "1"}}},
 			{Path: "old", Action: api.ActionRemove}, {Path: "web/new", Action: api.ActionAdd},
 		}})
 	})
@@ -261,15 +261,16 @@ web/api   | GET / 200
 		}(), "GET /v1/events?n=2"},
 		{[]string{"reload", "--dry-run"}, `
 would apply (dry run):
-  update   web      max_restarts
-  restart  web/api  command, env
+  update   web      max_restarts: 3 → 5
+  restart  web/api  command: ["a"] → ["b"]
+                    env.X: (unset) → 1
   remove   old
   add      web/new
 2 nodes unchanged
 `, `POST /v1/reload {"dry_run":true}`},
 		{[]string{"-o", "json", "reload", "--dry-run"},
 			`
-{"changes":[{"path":"","action":"keep"},{"path":"db","action":"keep"},{"path":"web","action":"update","fields":["max_restarts"]},{"path":"web/api","action":"restart","fields":["command","env"]},{"path":"old","action":"remove"},{"path":"web/new","action":"add"}]}
+{"changes":[{"path":"","action":"keep"},{"path":"db","action":"keep"},{"path":"web","action":"update","fields":[{"field":"max_restarts","old":"3","new":"5"}]},{"path":"web/api","action":"restart","fields":[{"field":"command","old":"[\"a\"]","new":"[\"b\"]"},{"field":"env.X","old":"","new":"1"}]},{"path":"old","action":"remove"},{"path":"web/new","action":"add"}]}
 `, `POST /v1/reload {"dry_run":true}`},
 		{[]string{"shutdown"}, "\nsupd is shutting down\n", "POST /v1/shutdown"},
 		{[]string{"-o", "json", "shutdown"}, "\n{\"message\":\"shutting down\"}\n", "POST /v1/shutdown"},

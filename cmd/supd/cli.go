@@ -51,15 +51,32 @@ func Command() *cobra.Command {
 	root.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 
 	var checkConfig string
+	var checkDiff bool
 	check := &cobra.Command{
-		Use:   "check",
+		Use:   "check [--config FILE] | check --diff OLD NEW",
 		Short: "Validate a config file: exit 0 when valid, 1 with every error otherwise",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Long: "Validate a config file: exit 0 when valid, 1 with every error otherwise.\n\n" +
+			"With --diff OLD NEW, print the plan a reload from OLD to NEW would apply (what restarts,\n" +
+			"what changes in place, what is added and removed, each field with its old and new value),\n" +
+			"without any daemon: exit 0, or 1 when either file is invalid.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if checkDiff {
+				if len(args) != 2 {
+					return usageError{fmt.Errorf("check --diff takes two files, OLD and NEW")}
+				}
+				return nil
+			}
+			return cobra.NoArgs(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if checkDiff {
+				return exitCode(daemon.CheckDiff(args[0], args[1], os.Stdout, os.Stderr))
+			}
 			return exitCode(daemon.Check(checkConfig, os.Stdout, os.Stderr))
 		},
 	}
 	check.Flags().StringVar(&checkConfig, "config", "", "config file")
+	check.Flags().BoolVar(&checkDiff, "diff", false, "print the reload plan from OLD to NEW")
 	root.AddCommand(check)
 
 	root.AddCommand(&cobra.Command{

@@ -8,10 +8,15 @@ type EventKind string
 const (
 	// EventState is a node's change of state.
 	EventState EventKind = "state"
+	// EventReloading is the start of a reload (SIGHUP, POST /v1/reload or
+	// a change of the config file); an EventReload or EventReloadFailed
+	// follows it.
+	EventReloading EventKind = "reloading"
 	// EventReload is a reload that was applied; Message summarises its plan.
 	EventReload EventKind = "reload"
 	// EventReloadFailed is a reload refused because the new config is
-	// invalid; Message holds the errors. Nothing changed.
+	// invalid (or supd is shutting down); Message holds the errors.
+	// Nothing changed.
 	EventReloadFailed EventKind = "reload_failed"
 	// EventShutdown is the start of supd's shutdown; Message says why.
 	EventShutdown EventKind = "shutdown"

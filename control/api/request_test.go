@@ -11,8 +11,8 @@ func TestPlanAndRequestsJSON(t *testing.T) {
 		v    any
 		want string
 	}{
-		{Plan{Changes: []Change{{Path: "a", Action: ActionRestart, Fields: []string{"command"}}, {Path: "b", Action: ActionKeep}}},
-			`{"changes":[{"path":"a","action":"restart","fields":["command"]},{"path":"b","action":"keep"}]}`},
+		{Plan{Changes: []Change{{Path: "a", Action: ActionRestart, Fields: []FieldChange{{Field: "command", Old: `["a"]`, New: `["b"]`}}}, {Path: "b", Action: ActionKeep}}},
+			`{"changes":[{"path":"a","action":"restart","fields":[{"field":"command","old":"[\"a\"]","new":"[\"b\"]"}]},{"path":"b","action":"keep"}]}`},
 		{Plan{Changes: []Change{}}, `{"changes":[]}`},
 		{StopRequest{For: Duration(10 * time.Minute)}, `{"for":"10m0s"}`},
 		{SignalRequest{Signal: "USR1"}, `{"signal":"USR1","group":false}`},

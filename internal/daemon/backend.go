@@ -138,8 +138,8 @@ func (b backend) FollowEvents(ctx context.Context, n int) (<-chan api.Event, fun
 	return ch, stop, nil
 }
 
-func (b backend) Reload(context.Context, bool) (api.Plan, error) {
-	return api.Plan{}, fmt.Errorf("reload is not supported by this supd yet: %w", api.ErrUnsupported)
+func (b backend) Reload(ctx context.Context, dryRun bool) (api.Plan, error) {
+	return b.d.reloader.reload(ctx, "supctl reload", dryRun)
 }
 
 // Shutdown begins the shutdown and returns (SPEC §2.9).

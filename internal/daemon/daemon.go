@@ -9,10 +9,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"supd/control"
-	"supd/control/api"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"supd/control"
+	"supd/control/api"
 
 	"supd/config"
 	"supd/internal/launch"
@@ -65,6 +67,28 @@ func Check(path string, out, errw io.Writer) int {
 	return ExitOK
 }
 
+// CheckDiff prints the plan of a reload from the config oldFile to newFile
+// for `supd check --diff`: exit 0, or 1 with the errors when either is
+// invalid.
+func CheckDiff(oldFile, newFile string, out, errw io.Writer) int {
+	var cfgs [2]*config.Config
+	status := ExitOK
+	for i, f := range []string{oldFile, newFile} {
+		c, _, err := config.Load(f)
+		if err != nil {
+			fmt.Fprintln(errw, err)
+			status = ExitFailed
+		}
+		cfgs[i] = c
+	}
+	if status != ExitOK {
+		return status
+	}
+	plan := apiPlan(config.Diff(cfgs[0], cfgs[1]), notes(cfgs[0], cfgs[1]))
+	fmt.Fprint(out, api.PlanText(plan, fmt.Sprintf("plan from %s to %s:", oldFile, newFile)))
+	return ExitOK
+}
+
 // Run runs supd until the tree ends and returns supd's exit status.
 func Run(ctx context.Context, o Options) int {
 	log := o.Log
@@ -110,19 +134,28 @@ func Run(ctx context.Context, o Options) int {
 // (SPEC §1: an error at start, before any worker starts).
 func checkLogs(cfg *config.Config) error {
 	var errs []error
-	cfg.Walk(func(path string, n config.Node) {
-		if w := n.Worker; w != nil && w.Logs.File != "" {
-			if err := logcap.CheckWritable(w.Logs.File); err != nil {
-				errs = append(errs, fmt.Errorf("%q: %w", path, err))
+	for path, w := range cfg.Workers() {
+		if w.Logs.File != "" {
+			if err := checkLog(path, w.Logs.File); err != nil {
+				errs = append(errs, err)
 			}
 		}
-	})
+	}
 	return errors.Join(errs...)
+}
+
+func checkLog(path, file string) error {
+	if err := logcap.CheckWritable(file); err != nil {
+		return fmt.Errorf("%q: %w", path, err)
+	}
+	return nil
 }
 
 // daemon is one run of supd.
 type daemon struct {
-	cfg      *config.Config
+	cfg      *config.Config // as loaded at start; reloads keep theirs in reloader
+	reloader *reloader
+	stopping atomic.Bool // the shutdown began: reloads are refused
 	opts     Options
 	log      *slog.Logger
 	bus      *control.Bus
@@ -141,6 +174,8 @@ type daemon struct {
 func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 1024), hub: logcap.NewHub(),
 		shutdownReq: make(chan struct{}, 1)}
+	d.reloader = &reloader{d: d, seen: contentHash(cfg.File)}
+	d.reloader.cfg.Store(cfg)
 	// The control socket first: a second supd on the same socket must stop
 	// here, before it starts any worker.
 	d.socket = o.Socket
@@ -177,6 +212,12 @@ func (d *daemon) event(e tree.Event) {
 	logEvent(d.log, e)
 }
 
+// publish emits one of supd's own events (reload, shutdown).
+func (d *daemon) publish(e api.Event) {
+	e.Time = time.Now()
+	d.bus.Publish(e)
+}
+
 // run starts the tree and turns signals into its shutdown (SPEC §2.9).
 func (d *daemon) run(ctx context.Context) int {
 	sigs := make(chan os.Signal, 4)
@@ -201,6 +242,10 @@ func (d *daemon) run(ctx context.Context) int {
 
 	d.log.Info("starting", "config", d.cfg.File, "socket", d.socket, "pid", os.Getpid())
 	d.tree.Start()
+	if !d.opts.NoWatch {
+		stopWatch := d.watch()
+		defer stopWatch()
+	}
 	var deadline <-chan time.Time
 	shuttingDown, forced := false, false
 	shutdown := func(why string) {
@@ -208,7 +253,9 @@ func (d *daemon) run(ctx context.Context) int {
 			return
 		}
 		shuttingDown = true
+		d.stopping.Store(true)
 		d.log.Info("shutting down", "reason", why)
+		d.publish(api.Event{Kind: api.EventShutdown, Message: why})
 		d.tree.Shutdown()
 		if d.cfg.ShutdownTimeout > 0 {
 			deadline = time.After(d.cfg.ShutdownTimeout)
@@ -223,7 +270,9 @@ func (d *daemon) run(ctx context.Context) int {
 		case sig := <-sigs:
 			switch {
 			case sig == syscall.SIGHUP:
-				d.log.Warn("reload is not supported yet", "signal", "HUP")
+				// Off the loop: a reload waits for the owners, and a
+				// signal during it must still be taken.
+				go d.reloader.reload(context.Background(), "SIGHUP", false)
 			case shuttingDown:
 				d.log.Warn("second signal during shutdown: killing every worker", "signal", sig.String())
 				forced = true
@@ -267,7 +316,7 @@ func (d *daemon) close() {
 		d.notify.Close()
 	}
 	// Log files are flushed and closed (a rotation's gzip finishes).
-	for path := range d.cfg.Workers() {
+	for path := range d.reloader.current().Workers() {
 		if l := d.hub.Remove(path); l != nil {
 			l.Close()
 		}

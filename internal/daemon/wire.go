@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"supd/config"
 	"supd/control/api"
 	"supd/internal/logcap"
 	"supd/osproc"
@@ -87,4 +88,16 @@ func apiLine(l logcap.Line) api.LogLine {
 		text = "[supd] " + strconv.FormatUint(l.Lagged, 10) + " lines dropped: this reader fell behind"
 	}
 	return api.LogLine{Time: l.Time, Path: l.Path, Stream: l.Stream.String(), Text: text}
+}
+
+// apiPlan is a reload's plan in the API's shape.
+func apiPlan(p config.Plan, notes []string) api.Plan {
+	out := api.Plan{Changes: make([]api.Change, len(p.Changes)), Notes: notes}
+	for i, c := range p.Changes {
+		out.Changes[i] = api.Change{Path: c.Path, Action: api.Action(c.Action), Supervisor: c.Supervisor}
+		for _, f := range c.Fields {
+			out.Changes[i].Fields = append(out.Changes[i].Fields, api.FieldChange{Field: f.Field, Old: f.Old, New: f.New})
+		}
+	}
+	return out
 }

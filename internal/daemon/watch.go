@@ -1,0 +1,130 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// debounce is how long the watch waits after the last change of the
+// config file before it reloads: a burst of writes is one reload, started
+// within a second of its last write (SPEC §2.8).
+const debounce = 300 * time.Millisecond
+
+// watch reloads when the config file changes on disk, until the returned
+// function is called. It watches through folders, not the file: the
+// config's folder for any change in it (editors rename a new file over the
+// old, Kubernetes swaps a ..data symlink beside it), and, for a change of
+// the next name on the path, the folder above it (the folder renamed away
+// and back) and the folder holding each symlinked folder on the path (one
+// swapped with ln -sfn). After each change it sets its watches up again
+// along the path as it is now, so the watch survives the file or a folder
+// missing for a while, and it reloads only when the file's content really
+// changed.
+func (d *daemon) watch() (stop func()) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		d.log.Warn("config watch: off", "err", err)
+		return func() {}
+	}
+	cw := &configWatch{d: d, w: w, file: d.cfg.File}
+	cw.rewatch()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cw.run()
+	}()
+	return func() {
+		w.Close()
+		<-done
+	}
+}
+
+type configWatch struct {
+	d       *daemon
+	w       *fsnotify.Watcher
+	file    string            // the config path as given: its folders are watched, not its target
+	watched map[string]string // folder → the name below it on the way to the file
+	missing bool              // the file was gone at the last look: logged once
+}
+
+func (cw *configWatch) run() {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-cw.w.Events:
+			if !ok {
+				return
+			}
+			if cw.relevant(ev) {
+				timer.Reset(debounce)
+			}
+		case err, ok := <-cw.w.Errors:
+			if !ok {
+				return
+			}
+			cw.d.log.Warn("config watch", "err", err)
+			timer.Reset(debounce) // events may have been lost: look again
+		case <-timer.C:
+			cw.rewatch()
+			cw.check()
+		}
+	}
+}
+
+// relevant reports whether ev may have changed what the config path
+// leads to.
+func (cw *configWatch) relevant(ev fsnotify.Event) bool {
+	if ev.Op == fsnotify.Chmod {
+		return false
+	}
+	dir, name := filepath.Dir(ev.Name), filepath.Base(ev.Name)
+	next, ok := cw.watched[dir]
+	return ok && (dir == filepath.Dir(cw.file) || name == next)
+}
+
+// check reloads when the file's content changed since the last reload.
+func (cw *configWatch) check() {
+	if _, err := os.Stat(cw.file); err != nil {
+		if !cw.missing {
+			cw.d.log.Warn("config watch: the config file is gone; the running config stays", "config", cw.file, "err", err)
+		}
+		cw.missing = true
+		return
+	}
+	cw.missing = false
+	if cw.d.reloader.changed() {
+		_, _ = cw.d.reloader.reload(context.Background(), "config file changed", false)
+	}
+}
+
+// rewatch sets the watches up along the path as it resolves now: the
+// config's folder, the one above it, and the folder of every symlink
+// among the folders on the path. Folders that do not exist are skipped;
+// a change in the one above brings them back.
+func (cw *configWatch) rewatch() {
+	for dir := range cw.watched {
+		_ = cw.w.Remove(dir)
+	}
+	cw.watched = map[string]string{}
+	dir := filepath.Dir(cw.file)
+	cw.add(dir, filepath.Base(cw.file))
+	for depth := 0; dir != filepath.Dir(dir); depth++ {
+		name := filepath.Base(dir)
+		dir = filepath.Dir(dir)
+		if fi, err := os.Lstat(filepath.Join(dir, name)); depth == 0 || err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			cw.add(dir, name)
+		}
+	}
+}
+
+func (cw *configWatch) add(dir, next string) {
+	if err := cw.w.Add(dir); err == nil {
+		cw.watched[dir] = next
+	}
+}
