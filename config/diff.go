@@ -57,6 +57,10 @@ func diffSupervisor(p *Plan, path string, old, new *Supervisor) {
 }
 
 func diffWorker(p *Plan, path string, old, new *Worker) {
+	if reflect.DeepEqual(old, new) {
+		p.Changes = append(p.Changes, Change{Path: path, Action: ActionKeep})
+		return
+	}
 	var restart, live []FieldChange
 	for _, f := range diffStruct(nil, "", reflect.ValueOf(old.Process), reflect.ValueOf(new.Process), nil) {
 		if liveLogField[f.Field] {
@@ -126,19 +130,21 @@ func diffStruct(out []FieldChange, prefix string, a, b reflect.Value, keep func(
 		if !f.IsExported() || keep != nil && !keep(f.Name) {
 			continue
 		}
+		x, y := a.Field(i), b.Field(i)
+		if reflect.DeepEqual(x.Interface(), y.Interface()) {
+			continue
+		}
 		name := prefix
 		if !f.Anonymous {
 			name = join(prefix, fieldName(f))
 		}
-		out = diffValue(out, name, a.Field(i), b.Field(i))
+		out = diffValue(out, name, x, y)
 	}
 	return out
 }
 
+// diffValue appends the changes between a and b, which differ.
 func diffValue(out []FieldChange, name string, a, b reflect.Value) []FieldChange {
-	if reflect.DeepEqual(a.Interface(), b.Interface()) {
-		return out
-	}
 	switch {
 	case a.Kind() == reflect.Struct && recurse[a.Type()]:
 		return diffStruct(out, name, a, b, nil)

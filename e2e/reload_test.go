@@ -111,7 +111,7 @@ func TestReloadTriggers(t *testing.T) {
 		}},
 		{"delete and recreate", nil, nil, func(d *daemon, path string, next []byte) {
 			os.Remove(path)
-			time.Sleep(2 * debounceForTests)
+			time.Sleep(2 * settleForTests)
 			if err := os.WriteFile(path, next, 0o644); err != nil {
 				d.t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func TestReloadTriggers(t *testing.T) {
 		}, func(d *daemon, path string, next []byte) {
 			etc := filepath.Dir(path)
 			os.Rename(etc, etc+".away")
-			time.Sleep(2 * debounceForTests)
+			time.Sleep(2 * settleForTests)
 			os.WriteFile(filepath.Join(etc+".away", "supd.yaml"), next, 0o644)
 			os.Rename(etc+".away", etc)
 		}},
@@ -183,9 +183,9 @@ func TestReloadTriggers(t *testing.T) {
 	}
 }
 
-// debounceForTests is the watch's debounce (internal/daemon), for tests
-// that must let it pass before their next step.
-const debounceForTests = 300 * time.Millisecond
+// settleForTests is longer than the watch waits (internal/daemon's quiet
+// and settle), for tests that must let it look before their next step.
+const settleForTests = 300 * time.Millisecond
 
 // startSupdLaid starts supd on yaml after setup, which may move the config
 // to another layout and returns the path to give supd.
@@ -218,14 +218,14 @@ func TestReloadBurstIsOneReload(t *testing.T) {
 			t.Fatal(err)
 		}
 		last = time.Now()
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	e := ev.wait(m, "the reload", 10*time.Second, kind(api.EventReload))
 	if lag := e.Time.Sub(last); lag > time.Second {
 		t.Errorf("the reload came %v after the last write, want within 1s", lag)
 	}
 	d.wantOnlyBReplaced(before)
-	time.Sleep(3 * debounceForTests)
+	time.Sleep(3 * settleForTests)
 	n := 0
 	for _, e := range ev.since(m) {
 		if e.Kind == api.EventReloading {

@@ -1,9 +1,6 @@
 package tree
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // Events have one rule: an event is emitted when the record of a node's
 // state changes, by whoever keeps that record — a supervisor for its
@@ -17,7 +14,7 @@ import (
 func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInfo) {
 	old := c.state
 	c.state, c.since = st, s.now
-	s.t.emitChange(s.now, c.path, old, st, exit, ri)
+	s.emitChange(c.path, old, st, exit, ri)
 	switch st {
 	case Stopped:
 		c.resolve(s, wantStopped, nil)
@@ -34,12 +31,22 @@ func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInf
 	}
 }
 
-// emitChange emits the event of a record's change from old to st.
-func (t *Tree) emitChange(now time.Time, path string, old, st State, exit *ExitInfo, ri *RestartInfo) {
+// emitChange queues the event of a record's change from old to st. Events
+// go out after the step's snapshot is published (sendEvents), so whoever
+// sees an event reads a snapshot that already shows it.
+func (s *supervisor) emitChange(path string, old, st State, exit *ExitInfo, ri *RestartInfo) {
 	if old == st && exit == nil {
 		return
 	}
-	t.events(Event{Time: now, Kind: EventState, Path: path, Old: old, New: st, Exit: exit, Restart: ri})
+	s.events = append(s.events, Event{Time: s.now, Kind: EventState, Path: path, Old: old, New: st, Exit: exit, Restart: ri})
+}
+
+func (s *supervisor) sendEvents() {
+	for _, e := range s.events {
+		s.t.events(e)
+	}
+	clear(s.events)
+	s.events = s.events[:0]
 }
 
 // answer is a reply to a manual operation.

@@ -38,6 +38,7 @@ type supervisor struct {
 	exitCode   int
 	now        time.Time
 	answers    []answer // replies to manual operations, sent after publish
+	events     []Event  // this step's events, sent after publish
 	timer      *time.Timer
 	timerAt    time.Time
 	ended      bool // removed by a reload: the loop returns
@@ -103,6 +104,7 @@ func (s *supervisor) run(ctx context.Context) {
 		s.advance()
 		s.arm()
 		s.publish()
+		s.sendEvents()
 		s.sendAnswers()
 		if s.ended {
 			s.box.close()

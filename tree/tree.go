@@ -74,7 +74,7 @@ func (t *Tree) Start() {
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.spawn(t.root)
 	t.rootState = Starting
-	t.emitChange(time.Now(), "", Stopped, Starting, nil, nil)
+	t.events(Event{Time: time.Now(), Kind: EventState, Path: "", Old: Stopped, New: Starting})
 	t.root.box.post(startSelf{gen: 1})
 }
 
@@ -129,7 +129,7 @@ func (l rootLink) exited(_ uint64, reason Reason, code int) {
 func (t *Tree) rootChange(st State, exit *ExitInfo) {
 	old := t.rootState
 	t.rootState = st
-	t.emitChange(t.root.now, "", old, st, exit, nil)
+	t.root.emitChange("", old, st, exit, nil)
 }
 
 // spawn runs the owners of s and of every supervisor below it. It is called

@@ -37,6 +37,28 @@ func (r *reloader) current() *config.Config { return r.cfg.Load() }
 func (r *reloader) reload(ctx context.Context, trigger string, dryRun bool) (api.Plan, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.reloadLocked(ctx, trigger, dryRun, false)
+}
+
+// errUnsettled is a file watch's first look at a file that reads as
+// invalid: nothing was reported, and the watch looks again.
+var errUnsettled = errors.New("the config file reads as invalid; looking again")
+
+// reloadWatched is the file watch's reload: it does nothing when the
+// content is what the last reload read; with tentative, an invalid file is
+// not reported but answered errUnsettled, as an editor may be midway
+// through writing it.
+func (r *reloader) reloadWatched(tentative bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if contentHash(r.current().File) == r.seen {
+		return nil
+	}
+	_, err := r.reloadLocked(context.Background(), "config file changed", false, tentative)
+	return err
+}
+
+func (r *reloader) reloadLocked(ctx context.Context, trigger string, dryRun, tentative bool) (api.Plan, error) {
 	d, old := r.d, r.current()
 	if d.stopping.Load() {
 		err := categorised{errors.New("supd is shutting down"), api.ErrConflict}
@@ -45,12 +67,16 @@ func (r *reloader) reload(ctx context.Context, trigger string, dryRun bool) (api
 		}
 		return api.Plan{}, err
 	}
+	seen := contentHash(old.File)
+	next, warns, err := config.Load(old.File)
+	if err != nil && tentative {
+		return api.Plan{}, errUnsettled
+	}
 	if !dryRun {
+		r.seen = seen
 		d.publish(api.Event{Kind: api.EventReloading, Message: trigger})
 		d.log.Info("reloading", "trigger", trigger, "config", old.File)
 	}
-	r.seen = contentHash(old.File)
-	next, warns, err := config.Load(old.File)
 	if err == nil {
 		err = checkChangedLogs(old, next)
 	}
@@ -91,15 +117,6 @@ func (r *reloader) failed(trigger string, err error) {
 		r.d.log.Error("reload failed", "trigger", trigger, "err", line)
 	}
 	r.d.publish(api.Event{Kind: api.EventReloadFailed, Message: err.Error()})
-}
-
-// changed reports whether the config file's content differs from what the
-// last reload (or the start) read, so that the file watch reloads only
-// when the file really changed.
-func (r *reloader) changed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return contentHash(r.current().File) != r.seen
 }
 
 // contentHash is the hash of the file's content through any symlinks, or

@@ -1,7 +1,7 @@
 package daemon
 
 import (
-	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -9,10 +9,17 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// debounce is how long the watch waits after the last change of the
-// config file before it reloads: a burst of writes is one reload, started
-// within a second of its last write (SPEC §2.8).
-const debounce = 300 * time.Millisecond
+// The watch's timing (SPEC §2.8: a burst of changes is one reload, started
+// within a second of the last). It reloads once the file has been quiet for
+// quiet, and at the latest burst after the first change of a burst that
+// never ends. A file that reads as invalid is read again after settle
+// before the reload is refused: an editor that writes in place may be
+// between its truncate and its write.
+const (
+	quiet  = 30 * time.Millisecond
+	burst  = time.Second
+	settle = 250 * time.Millisecond
+)
 
 // watch reloads when the config file changes on disk, until the returned
 // function is called. It watches through folders, not the file: the
@@ -49,6 +56,8 @@ type configWatch struct {
 	file    string            // the config path as given: its folders are watched, not its target
 	watched map[string]string // folder → the name below it on the way to the file
 	missing bool              // the file was gone at the last look: logged once
+	first   time.Time         // the first change of the burst being waited out
+	retried bool              // the file read as invalid once: the next look decides
 }
 
 func (cw *configWatch) run() {
@@ -62,17 +71,20 @@ func (cw *configWatch) run() {
 				return
 			}
 			if cw.relevant(ev) {
-				timer.Reset(debounce)
+				cw.wait(timer, quiet)
 			}
 		case err, ok := <-cw.w.Errors:
 			if !ok {
 				return
 			}
 			cw.d.log.Warn("config watch", "err", err)
-			timer.Reset(debounce) // events may have been lost: look again
+			cw.wait(timer, quiet) // events may have been lost: look again
 		case <-timer.C:
+			cw.first = time.Time{}
 			cw.rewatch()
-			cw.check()
+			if cw.check() {
+				cw.wait(timer, settle)
+			}
 		}
 	}
 }
@@ -88,19 +100,31 @@ func (cw *configWatch) relevant(ev fsnotify.Event) bool {
 	return ok && (dir == filepath.Dir(cw.file) || name == next)
 }
 
-// check reloads when the file's content changed since the last reload.
-func (cw *configWatch) check() {
+// wait (re)arms the timer to fire after d, but no later than burst after
+// the first change it waits out.
+func (cw *configWatch) wait(timer *time.Timer, d time.Duration) {
+	now := time.Now()
+	if cw.first.IsZero() {
+		cw.first = now
+	}
+	timer.Reset(min(d, cw.first.Add(burst).Sub(now)))
+}
+
+// check reloads when the file's content changed since the last reload. It
+// reports true to be called again after settle, when the file read as
+// invalid for the first time.
+func (cw *configWatch) check() (again bool) {
 	if _, err := os.Stat(cw.file); err != nil {
 		if !cw.missing {
 			cw.d.log.Warn("config watch: the config file is gone; the running config stays", "config", cw.file, "err", err)
 		}
 		cw.missing = true
-		return
+		return false
 	}
 	cw.missing = false
-	if cw.d.reloader.changed() {
-		_, _ = cw.d.reloader.reload(context.Background(), "config file changed", false)
-	}
+	err := cw.d.reloader.reloadWatched(!cw.retried)
+	cw.retried = errors.Is(err, errUnsettled)
+	return cw.retried
 }
 
 // rewatch sets the watches up along the path as it resolves now: the
