@@ -143,8 +143,14 @@ func TestReloadRemovedSubtreeIsStoppedAndItsOwnerEnds(t *testing.T) {
 	inner := supervisor("inner", config.OneForOne, worker("x"))
 	root := supervisor("", config.OneForOne, worker("a"), sup(supervisor("s", config.OneForOne, worker("w1"), worker("w2"), sup(inner))))
 	run(t, root, func(h *harness) {
+		if n := h.tr.Owners(); n != 3 {
+			t.Fatalf("%d owners, want 3", n)
+		}
 		next := supervisor("", config.OneForOne, worker("a"))
 		h.apply(next, plan("s:remove", "s/w1:remove", "s/w2:remove", "s/inner:remove", "s/inner/x:remove"))
+		if n := h.tr.Owners(); n != 1 {
+			t.Fatalf("%d owners after removing s and s/inner, want 1", n)
+		}
 		for _, p := range []string{"s/w1", "s/w2", "s/inner/x"} {
 			if !h.l.Last(p).Exited() {
 				t.Fatalf("%s still runs", p)
@@ -169,6 +175,9 @@ func TestReloadAddsASubtreeStartedInOrder(t *testing.T) {
 		next := supervisor("", config.OneForOne,
 			sup(supervisor("s", config.OneForOne, worker("db", readyNotify), worker("api"))), worker("a"))
 		h.apply(next, plan("s:add", "s/db:add", "s/api:add"))
+		if n := h.tr.Owners(); n != 2 {
+			t.Fatalf("%d owners, want 2", n)
+		}
 		h.wantState("s", tree.Starting)
 		h.wantStarts("s/api", 0)
 		h.l.Last("s/db").Ready()

@@ -43,6 +43,7 @@ type Tree struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	owners atomic.Int64 // owner goroutines running
 
 	rootState State // the root's record, kept by rootLink on the root's goroutine
 	ready     chan struct{}
@@ -137,8 +138,10 @@ func (t *Tree) rootChange(st State, exit *ExitInfo) {
 // to them.
 func (t *Tree) spawn(s *supervisor) {
 	t.wg.Add(1)
+	t.owners.Add(1)
 	go func() {
 		defer t.wg.Done()
+		defer t.owners.Add(-1)
 		s.run(t.ctx)
 	}()
 	for _, c := range s.children {

@@ -40,9 +40,9 @@ func PlanText(p Plan, heading string) string {
 	out := heading + "\n" + b.String()
 	switch {
 	case changed == 0:
-		out = fmt.Sprintf("%s no changes; %d nodes unchanged\n", heading, kept)
+		out = fmt.Sprintf("%s no changes; %s unchanged\n", heading, nodes(kept))
 	case kept > 0:
-		out += fmt.Sprintf("%d nodes unchanged\n", kept)
+		out += nodes(kept) + " unchanged\n"
 	}
 	for _, n := range p.Notes {
 		out += "note: " + n + "\n"
@@ -55,4 +55,11 @@ func shown(v string) string {
 		return "(unset)"
 	}
 	return v
+}
+
+func nodes(n int) string {
+	if n == 1 {
+		return "1 node"
+	}
+	return fmt.Sprintf("%d nodes", n)
 }
