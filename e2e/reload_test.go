@@ -346,3 +346,44 @@ func TestReloadRemovesAndAddsSubtrees(t *testing.T) {
 		t.Error("keep was touched")
 	}
 }
+
+// Reloads that overlap run one after another and all answer; one during a
+// shutdown is refused, and the shutdown goes on.
+func TestReloadOverlapsAndShutdown(t *testing.T) {
+	yaml := threeWorkers("1") + `    - name: stubborn
+      command: ["{{TESTPROC}}", "-sleep", "-ignore-term", "-pidfile", "{{DIR}}/stubborn.pid"]
+      stop_timeout: 3s
+`
+	d := startSupd(t, yaml, "--no-watch")
+	ev := d.follow()
+	d.pidsOf("a", "b", "c", "stubborn")
+	writeAtomic(t, d.config, d.expand(strings.Replace(yaml, `V: "1"`, `V: "2"`, 1)))
+	errs := make(chan error, 5)
+	for range 5 {
+		go func() { _, err := d.ctl("reload"); errs <- err }()
+	}
+	for range 5 {
+		if err := <-errs; err != nil {
+			t.Fatalf("an overlapping reload: %v", err)
+		}
+	}
+	restarts := 0
+	for _, e := range ev.since(0) {
+		if e.Kind == api.EventReload && strings.Contains(e.Message, "restart") {
+			restarts++
+		}
+	}
+	if restarts != 1 {
+		t.Fatalf("%d of 5 overlapping reloads restarted b, want 1 (the others find nothing to do)", restarts)
+	}
+	m := ev.mark()
+	d.signal(syscall.SIGTERM)
+	ev.wait(m, "the shutdown", 5*time.Second, kind(api.EventShutdown))
+	_, err := d.ctl("reload")
+	if err == nil || !strings.Contains(err.Error(), "supd is shutting down") {
+		t.Fatalf("a reload during the shutdown: %v, want refused", err)
+	}
+	if st := d.wait(10 * time.Second); st != 0 {
+		t.Fatalf("supd exited %d after a refused reload, want 0", st)
+	}
+}
