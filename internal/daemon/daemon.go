@@ -92,6 +92,9 @@ func CheckDiff(oldFile, newFile string, out, errw io.Writer) int {
 // Run runs supd until the tree ends and returns supd's exit status.
 func Run(ctx context.Context, o Options) int {
 	log := o.Log
+	if h, ok := log.Handler().(*asyncHandler); ok {
+		defer h.Flush(forwardFlushTimeout)
+	}
 	file, err := config.Find(o.ConfigPath)
 	if err != nil {
 		log.Error("finding the config", "err", err)

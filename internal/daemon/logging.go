@@ -12,7 +12,8 @@ import (
 )
 
 // NewLogger builds supd's own logger: format "text" or "json", level
-// "debug", "info", "warn" or "error".
+// "debug", "info", "warn" or "error". It writes to w from a goroutine of
+// its own (asyncHandler): logging never blocks on w.
 func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -21,9 +22,9 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(newAsyncHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(newAsyncHandler(slog.NewJSONHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
