@@ -22,6 +22,11 @@ type Backend interface {
 	// Tree is a snapshot of the whole tree. It must be cheap: it serves
 	// GET /v1/tree and every scrape of /metrics.
 	Tree() api.Tree
+	// TreeVersion changes whenever the tree does. The server keeps the
+	// encoded body of GET /v1/tree for as long as it stays the same; it
+	// reads TreeVersion before Tree, so a backend must never report a
+	// version newer than the tree it then returns.
+	TreeVersion() uint64
 	// Node is a snapshot of one node and its subtree.
 	Node(path string) (api.Node, error)
 

@@ -20,6 +20,8 @@ const followBuffer = 4096
 
 func (b backend) Tree() api.Tree { return api.Tree{Root: apiNode(b.d.tree.Snapshot())} }
 
+func (b backend) TreeVersion() uint64 { return b.d.tree.Version() }
+
 func (b backend) Node(path string) (api.Node, error) {
 	s := b.d.tree.Snapshot().Find(path)
 	if s == nil {
