@@ -40,9 +40,9 @@ type Tree struct {
 	rand     func() float64
 	root     *supervisor
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 	owners  atomic.Int64  // owner goroutines running
 	version atomic.Uint64 // counts the snapshots owners published
 
