@@ -169,6 +169,8 @@ func (s *supervisor) handle(m msg) {
 		}
 	case command:
 		s.command(m)
+	case ping:
+		m.handle(s)
 	}
 }
 
