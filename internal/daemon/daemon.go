@@ -9,10 +9,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"supd/control"
-	"supd/control/api"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"supd/control"
+	"supd/control/api"
 
 	"supd/config"
 	"supd/internal/launch"
@@ -129,6 +132,11 @@ type daemon struct {
 	server   *control.Server
 	listener net.Listener
 	socket   string
+	httpLn   net.Listener // control.http; nil when off
+
+	service *service
+	changed chan struct{} // a tree event happened (capacity 1)
+	started atomic.Bool   // the initial start has finished
 
 	shutdownReq chan struct{} // from the control API
 	hub         *logcap.Hub
@@ -140,7 +148,7 @@ type daemon struct {
 
 func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 1024), hub: logcap.NewHub(),
-		shutdownReq: make(chan struct{}, 1)}
+		shutdownReq: make(chan struct{}, 1), service: newService(o.Log), changed: make(chan struct{}, 1)}
 	// The control socket first: a second supd on the same socket must stop
 	// here, before it starts any worker.
 	d.socket = o.Socket
@@ -155,7 +163,13 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	d.listener = ln
-	opts := control.Options{Logger: o.Log}
+	if cfg.Control.HTTP != "" {
+		if d.httpLn, err = control.ListenTCP(cfg.Control.HTTP); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	opts := control.Options{Logger: o.Log, Probes: probes{d}}
 	if cfg.Control.GID >= 0 {
 		opts.Groups = []int{cfg.Control.GID}
 	}
@@ -175,6 +189,10 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 func (d *daemon) event(e tree.Event) {
 	e.Seq = d.bus.Publish(apiEvent(e)).Seq
 	logEvent(d.log, e)
+	select {
+	case d.changed <- struct{}{}:
+	default: // watchService has one pending already
+	}
 }
 
 // run starts the tree and turns signals into its shutdown (SPEC §2.9).
@@ -192,14 +210,28 @@ func (d *daemon) run(ctx context.Context) int {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- d.server.Serve(serveCtx, d.listener) }()
+	var bg sync.WaitGroup
+	if d.httpLn != nil {
+		bg.Go(func() {
+			if err := d.server.ServeTCP(serveCtx, d.httpLn); err != nil {
+				d.log.Warn("control.http", "err", err)
+			}
+		})
+	}
+	bg.Go(func() { d.watchService(serveCtx) })
 	defer func() {
 		stopServing()
 		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Warn("control server", "err", err)
 		}
+		bg.Wait()
 	}()
 
-	d.log.Info("starting", "config", d.cfg.File, "socket", d.socket, "pid", os.Getpid())
+	attrs := []any{"config", d.cfg.File, "socket", d.socket, "pid", os.Getpid()}
+	if d.httpLn != nil {
+		attrs = append(attrs, "http", d.httpLn.Addr().String())
+	}
+	d.log.Info("starting", attrs...)
 	d.tree.Start()
 	var deadline <-chan time.Time
 	shuttingDown, forced := false, false
@@ -209,6 +241,7 @@ func (d *daemon) run(ctx context.Context) int {
 		}
 		shuttingDown = true
 		d.log.Info("shutting down", "reason", why)
+		d.service.Stopping()
 		d.tree.Shutdown()
 		if d.cfg.ShutdownTimeout > 0 {
 			deadline = time.After(d.cfg.ShutdownTimeout)
@@ -287,6 +320,9 @@ func (d *daemon) close() {
 	}
 	if d.listener != nil {
 		_ = d.listener.Close() // already closed when the server ran
+	}
+	if d.httpLn != nil {
+		_ = d.httpLn.Close()
 	}
 }
 
