@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 60s
 
-.PHONY: help build run test testdeps bench fuzz lint install clean
+.PHONY: help build run test testdeps bench fuzz lint install docs package clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -38,6 +38,12 @@ lint: ## gofmt and go vet
 install: build ## install supd and supctl into PREFIX/bin
 	install -D -m 0755 $(BIN)/supd $(DESTDIR)$(PREFIX)/bin/supd
 	install -D -m 0755 $(BIN)/supctl $(DESTDIR)$(PREFIX)/bin/supctl
+
+# Each line generates part of docs/ from the code; the tests fail when a
+# committed copy is stale.
+docs: ## regenerate the man pages and completions under docs/
+	$(GO) test ./cmd/supd -run '^TestDocs$$' -count=1 -update
+	$(GO) test ./cmd/supctl -run '^TestDocs$$' -count=1 -update
 
 clean: ## remove build output
 	rm -rf $(BIN)
