@@ -35,7 +35,7 @@ const healthTimeout = 800 * time.Millisecond
 func ListenTCP(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("control.http: %w", err) // net's error names the address
+		return nil, fmt.Errorf("control.http: listening on %s: %w", addr, err)
 	}
 	return ln, nil
 }

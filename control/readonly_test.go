@@ -221,7 +221,7 @@ func TestListenTCPNamesTheAddress(t *testing.T) {
 	defer ln.Close()
 	addr := ln.Addr().String()
 	_, err = ListenTCP(addr)
-	if err == nil || !strings.Contains(err.Error(), "control.http: listen tcp "+addr) || !strings.Contains(err.Error(), "address already in use") {
+	if err == nil || !strings.Contains(err.Error(), "control.http: listening on "+addr) || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("second listen on %s: %v", addr, err)
 	}
 	if _, err := ListenTCP("256.0.0.1:80"); err == nil || !strings.Contains(err.Error(), "256.0.0.1:80") {

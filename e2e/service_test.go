@@ -36,7 +36,7 @@ root:
 	if st := d.wait(10 * time.Second); st != 1 {
 		t.Fatalf("exit status %d, want 1", st)
 	}
-	if !strings.Contains(d.Stderr(), "control.http: listen tcp "+addr) || !strings.Contains(d.Stderr(), "address already in use") {
+	if !strings.Contains(d.Stderr(), "control.http: listening on "+addr) || !strings.Contains(d.Stderr(), "address already in use") {
 		t.Errorf("stderr does not name %s:\n%s", addr, d.Stderr())
 	}
 	if _, err := os.Stat(filepath.Join(d.dir, "w.pid")); err == nil {
