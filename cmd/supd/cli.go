@@ -60,6 +60,8 @@ worker when the root shut down by auto_shutdown.`,
 			return exitCode(daemon.Run(context.Background(), opts))
 		},
 	}
+	root.Version = version.String()
+	root.SetVersionTemplate(fmt.Sprintf("supd %s (%s %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH))
 	root.Flags().StringVar(&opts.ConfigPath, "config", "", "config file")
 	root.Flags().StringVar(&opts.Socket, "socket", "", "control socket path (overrides the config and $SUPD_SOCKET)")
 	root.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not reload when the config file changes")

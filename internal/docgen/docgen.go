@@ -33,10 +33,11 @@ var date = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
 // command, named as cobra names them: supctl.1, supctl-status.1, …) and
 // root's completion scripts for bash, zsh and fish (completion/NAME.bash,
 // completion/_NAME, completion/NAME.fish). It adds cobra's help and
-// completion commands to root, as running it would, and so wants a tree
+// completion commands (and --version) to root, as running it would, and so wants a tree
 // built for the purpose.
 func Generate(root *cobra.Command, section string) ([]File, error) {
 	root.InitDefaultHelpCmd()
+	root.InitDefaultVersionFlag() // when root has a Version
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {
