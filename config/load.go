@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -265,7 +266,7 @@ func (d *decoder) control(n *yaml.Node, l loc) Control {
 	if !ok {
 		return c
 	}
-	for _, e := range d.check(entries, l, fieldSet{known: []string{"socket", "mode", "group"}}) {
+	for _, e := range d.check(entries, l, fieldSet{known: []string{"socket", "mode", "group", "http"}}) {
 		fl := l.dot(e.key)
 		switch e.key {
 		case "socket":
@@ -283,6 +284,14 @@ func (d *decoder) control(n *yaml.Node, l loc) Control {
 					d.errorf(e.v, fl, "%v", err)
 				} else {
 					c.Group, c.GID = v, int(gid)
+				}
+			}
+		case "http":
+			if v, ok := d.nonEmpty(e.v, fl); ok {
+				if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+					d.errorf(e.v, fl, "%q is not HOST:PORT, e.g. 127.0.0.1:9184", v)
+				} else {
+					c.HTTP = v
 				}
 			}
 		}

@@ -23,12 +23,13 @@ type Config struct {
 	pos  map[string]pos // field path (as in errors) → position of its value, for Lint
 }
 
-// Control is the control socket's configuration.
+// Control is the control socket's configuration, and control.http's.
 type Control struct {
 	Socket string // "" means the default of SPEC §1, resolved by the daemon
 	Mode   uint32 // file mode bits, default 0660
 	Group  string // group name or number as written; "" for none
 	GID    int    // resolved group id, -1 when Group is ""
+	HTTP   string // control.http: HOST:PORT of the read-only TCP listener; "" for none
 }
 
 // Forward says whether a worker's lines are copied to supd's stdout.

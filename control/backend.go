@@ -56,6 +56,11 @@ type Backend interface {
 	// dropped (its channel closed).
 	FollowLogs(ctx context.Context, path string, n int) (<-chan api.LogLine, error)
 
+	// ReopenLogs closes every worker's log file and opens it again at its
+	// path (after logrotate moved it away) and says how many it reopened;
+	// an error names each file that could not be opened.
+	ReopenLogs(ctx context.Context) (api.Reopened, error)
+
 	// Events returns up to the last n events that the backend keeps, oldest
 	// first.
 	Events(n int) []api.Event

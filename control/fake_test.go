@@ -204,6 +204,11 @@ func (f *fakeBackend) FollowLogs(ctx context.Context, path string, n int) (<-cha
 	return out, nil
 }
 
+func (f *fakeBackend) ReopenLogs(ctx context.Context) (api.Reopened, error) {
+	f.record("reopen")
+	return api.Reopened{Files: 2}, nil
+}
+
 func (f *fakeBackend) Events(n int) []api.Event { return f.bus.Recent(n) }
 
 func (f *fakeBackend) FollowEvents(ctx context.Context, n int) (<-chan api.Event, func(), error) {

@@ -196,6 +196,15 @@ func (s *Server) handleShutdown(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, http.StatusAccepted, api.Accepted{Message: "shutting down"})
 }
 
+func (s *Server) handleReopen(w http.ResponseWriter, r *http.Request) {
+	var out api.Reopened
+	if err := s.noBody(r, func() (err error) { out, err = s.b.ReopenLogs(r.Context()); return err }); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.reply(w, http.StatusOK, out)
+}
+
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, http.StatusOK, s.b.Version())
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// Collectors are registered on /metrics beside the tree's metrics and
 	// supd's process and Go runtime metrics.
 	Collectors []prometheus.Collector
+	// Probes answers /healthz and /readyz on the control.http listener
+	// (ServeTCP); nil answers 503 to both.
+	Probes Probes
 }
 
 func (o Options) withDefaults() Options {

@@ -133,6 +133,24 @@ func (b backend) FollowLogs(ctx context.Context, path string, n int) (<-chan api
 	return out, nil
 }
 
+// ReopenLogs reopens every worker's log file (supctl logs --reopen).
+func (b backend) ReopenLogs(context.Context) (api.Reopened, error) {
+	var out api.Reopened
+	var errs []error
+	for path, w := range b.d.reloader.current().Workers() {
+		l := b.d.hub.Log(path)
+		if l == nil || w.Logs.File == "" {
+			continue
+		}
+		if err := l.Reopen(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out.Files++
+	}
+	return out, errors.Join(errs...)
+}
+
 func (b backend) Events(n int) []api.Event { return b.d.bus.Recent(n) }
 
 func (b backend) FollowEvents(ctx context.Context, n int) (<-chan api.Event, func(), error) {
