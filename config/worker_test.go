@@ -35,7 +35,7 @@ func TestWorkerDefaults(t *testing.T) {
 	if got := c.Root.Children[0].Worker; !reflect.DeepEqual(got, want) {
 		t.Errorf("worker\n got %+v\nwant %+v", got, want)
 	}
-	wantRoot := Supervisor{Strategy: OneForOne, MaxRestarts: 3, Period: 5 * time.Second, Start: Sequential,
+	wantRoot := Supervisor{Strategy: OneForOne, MaxRestarts: 3, Period: 5 * time.Second, Start: Sequential, Stop: Sequential,
 		Restart: Permanent, AutoShutdown: Never}
 	gotRoot := *c.Root
 	gotRoot.Children = nil
