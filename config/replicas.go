@@ -51,8 +51,8 @@ type addressCheck struct {
 // ${SUPD_INSTANCE} expanded to i in its command, env, dir, logs and probe
 // targets, named "i", with SUPD_INSTANCE=i and SUPD_REPLICAS=n in its
 // environment. Its log file under a log dir is that of its own path
-// (web/api/2 → web_api_2.log). An error is an *Error naming where the
-// address that does not work for instance i was written.
+// (web/api/2 → web_api_2.log). An error is an ErrorList naming where each
+// probe address that does not work for instance i was written.
 func (r *ReplicaSet) Instance(i, n int) (*Worker, error) {
 	if i < 0 || i >= n || n > MaxReplicas {
 		return nil, fmt.Errorf("instance %d of %d: %w", i, n, errors.ErrUnsupported)
@@ -78,11 +78,15 @@ func (r *ReplicaSet) Instance(i, n int) (*Worker, error) {
 		hh.Probe = *subProbe(h.Probe, sub)
 		w.Health = &hh
 	}
+	var errs ErrorList
 	for _, c := range r.checks {
 		if msg := c.problem(c.get(&w)); msg != "" {
-			return nil, &Error{File: r.file, Line: c.at.line, Col: c.at.col,
-				Path: loc{nodeLoc(r.node, JoinPath(r.path, num)), c.field}.String(), Msg: msg}
+			errs = append(errs, &Error{File: r.file, Line: c.at.line, Col: c.at.col,
+				Path: loc{nodeLoc(r.node, JoinPath(r.path, num)), c.field}.String(), Msg: msg})
 		}
+	}
+	if errs != nil {
+		return nil, errs
 	}
 	return &w, nil
 }
@@ -155,6 +159,11 @@ func (d *decoder) replicaSet(s spec, n *yaml.Node, l loc, yamlPath, name, path s
 	tmpl.Significant = false
 	r := &ReplicaSet{Count: get[int](s, "replicas"), template: tmpl, file: d.file, node: yamlPath, path: path, checks: addressChecks(s)}
 	set.Replicas = r
+	for _, v := range []string{InstanceVar, ReplicasVar} {
+		if st, ok := s["env."+v]; ok {
+			d.errorAt(st.at, l.dot("env."+v), "supd sets %s in each instance's environment", v)
+		}
+	}
 	if !d.spend(n, r.Count) {
 		return set
 	}
@@ -163,7 +172,9 @@ func (d *decoder) replicaSet(s spec, n *yaml.Node, l loc, yamlPath, name, path s
 	for i := range max(r.Count, 1) {
 		w, err := r.Instance(i, max(r.Count, 1))
 		if err != nil {
-			d.add(err.(*Error))
+			for _, e := range err.(ErrorList) {
+				d.add(e)
+			}
 			break
 		}
 		if i < r.Count {
