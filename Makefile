@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 60s
 
-.PHONY: help build run test testdeps bench fuzz lint install clean
+.PHONY: help build run test testdeps bench fuzz lint docs install clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ fuzz: ## fuzz the config loader for FUZZTIME
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) vet ./...
+
+docs: ## regenerate docs/ from the code (supd.yaml.5 and config.md from the config tables)
+	$(GO) run ./config/internal/gendoc -o docs
 
 install: build ## install supd and supctl into PREFIX/bin
 	install -D -m 0755 $(BIN)/supd $(DESTDIR)$(PREFIX)/bin/supd

@@ -138,12 +138,12 @@ type topState struct {
 // decoded.
 var topFields = []field[topState]{
 	{fieldDoc: fieldDoc{"version", "integer", "", "required", "the config's format; the only version is 1"}},
-	{fieldDoc{"control", "mapping (see control)", "", "", "the control socket"},
+	{fieldDoc{"control", "mapping, see control", "", "", "the control socket"},
 		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
 			top.c.Control = d.control(n, l)
 			return true
 		}},
-	{fieldDoc{"logs", "mapping (see logs)", "", "", "log settings of every worker; each may override them under its own `logs:`"},
+	{fieldDoc{"logs", "mapping, see logs", "", "", "log settings of every worker; each may override them under its own `logs:`"},
 		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
 			top.t.global = spec{}
 			d.put(workerIndex["logs"], n, l, "logs", top.t.global, false)
@@ -151,7 +151,7 @@ var topFields = []field[topState]{
 		}},
 	{fieldDoc{"shutdown_timeout", "duration", "60s", "", "upper bound for a whole shutdown; then everything left is SIGKILLed"},
 		into(durationOf(positive), func(top *topState, v time.Duration) { top.c.ShutdownTimeout = v })},
-	{fieldDoc{"defaults", "mapping (see defaults)", "", "none", "worker fields applied where a worker leaves them unset"},
+	{fieldDoc{"defaults", "mapping, see defaults", "", "none", "worker fields applied where a worker leaves them unset"},
 		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
 			if entries, ok := d.mapping(n, l); ok {
 				d.inst = instExpands
@@ -160,7 +160,7 @@ var topFields = []field[topState]{
 			}
 			return true
 		}},
-	{fieldDoc{"root", "mapping (see supervisor)", "", "required", "the root supervisor (it has no name)"},
+	{fieldDoc{"root", "mapping, see supervisor", "", "required", "the root supervisor (it has no name)"},
 		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
 			top.c.Root = d.root(n, top.t)
 			return true

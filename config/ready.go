@@ -35,7 +35,7 @@ var readyKinds = []field[Ready]{
 	{fieldDoc{"after", "duration", "", "", "ready once it has stayed up that long (supervisord's startsecs)"},
 		into(durationOf(nonNegative), func(r *Ready, v time.Duration) { *r = Ready{Kind: ReadyAfter, After: v} })},
 	{fieldDoc{"notify", "true", "", "", "ready when it sends `READY=1` over the sd_notify protocol (supd sets `NOTIFY_SOCKET` for it)"}, readyTrue(ReadyNotify)},
-	{fieldDoc{"fd", "integer (3 or more)", "", "", "ready when it writes a newline to this file descriptor (s6's notification-fd)"},
+	{fieldDoc{"fd", "integer, 3 or more", "", "", "ready when it writes a newline to this file descriptor (s6's notification-fd)"},
 		into(readyFD, func(r *Ready, v int) { *r = Ready{Kind: ReadyFD, FD: v} })},
 }
 
