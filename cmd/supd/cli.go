@@ -51,15 +51,17 @@ func Command() *cobra.Command {
 	root.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 
 	var checkConfig string
+	var checkVerbose bool
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Validate a config file: exit 0 when valid, 1 with every error otherwise",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return exitCode(daemon.Check(checkConfig, os.Stdout, os.Stderr))
+			return exitCode(daemon.Check(checkConfig, checkVerbose, os.Stdout, os.Stderr))
 		},
 	}
 	check.Flags().StringVar(&checkConfig, "config", "", "config file")
+	check.Flags().BoolVarP(&checkVerbose, "verbose", "v", false, "also list the path of every node, replica sets' instances included")
 	root.AddCommand(check)
 
 	root.AddCommand(&cobra.Command{
