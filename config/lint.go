@@ -126,6 +126,12 @@ func (l *linter) intensity(s *Supervisor, node string) {
 	if restartable == 0 {
 		return
 	}
+	if s.Replicas != nil {
+		l.warn(node, []string{"backoff.initial", "backoff", "replicas"},
+			"its backoff lets at most %s of its instances fall within period %s, so this replica set can never exceed max_restarts %d (its parent's) and never gives up",
+			plural(total, "restart"), s.Period, s.MaxRestarts)
+		return
+	}
 	l.warn(node, []string{"max_restarts", "period"},
 		"can never be exceeded: the backoff of its children lets at most %s fall within period %s, so this supervisor never gives up",
 		plural(total, "restart"), s.Period)

@@ -82,14 +82,13 @@ func (d *decoder) supervisor(entries []entry, l loc, yamlPath, name, path string
 	isRoot := yamlPath == "root"
 	s := supervisorDefaults()
 	s.Name, s.Children = name, []Node{}
-	workers := workerNames()
 	fs := fieldSet{known: names(supervisorFields), elsewhere: func(key string) string {
 		switch {
 		case isRoot && key == "name":
 			return "the root supervisor has no name"
-		case slices.Contains(workers, key) && isRoot:
+		case slices.Contains(workerNames, key) && isRoot:
 			return fmt.Sprintf("%s is a worker field, and the root is a supervisor", key)
-		case slices.Contains(workers, key):
+		case slices.Contains(workerNames, key):
 			return fmt.Sprintf("%s is a worker field, and this node is a supervisor (it has children)", key)
 		}
 		return ""
@@ -110,15 +109,6 @@ func (d *decoder) supervisor(entries []entry, l loc, yamlPath, name, path string
 		}
 	}
 	return &s
-}
-
-// workerNames are the names of a worker's fields.
-func workerNames() []string {
-	out := make([]string, len(workerFields))
-	for i, f := range workerFields {
-		out[i] = f.name
-	}
-	return out
 }
 
 // children decodes a supervisor's list of nodes.
@@ -204,7 +194,7 @@ func (d *decoder) child(n *yaml.Node, yamlPath, parent string, depth int, t *tre
 	case !isWorker && !isSupervisor:
 		d.errorf(n, l, "needs command (a worker) or children (a supervisor)")
 		// A misspelt command or children is the likely cause: say so.
-		d.check(entries, l, fieldSet{known: slices.Concat(workerNames(), names(supervisorFields))})
+		d.check(entries, l, fieldSet{known: slices.Concat(workerNames, names(supervisorFields))})
 		return Node{}, name, nameNode
 	case isSupervisor:
 		return Node{Supervisor: d.supervisor(entries, l, yamlPath, name, path, depth, t)}, name, nameNode

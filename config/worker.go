@@ -30,11 +30,11 @@ type workerField struct {
 	block    []workerField // its value is a mapping of these, merged one by one
 	each     bool          // its value is a mapping whose entries merge one by one (env)
 	decode   func(d *decoder, n *yaml.Node, l loc) (any, bool)
-	apply    func(w *Worker, v any) // nil: resolved together with other fields (Worker.resolve)
+	apply    func(w *Worker, v any) // nil: combined with other fields by decoder.worker
 }
 
 // wf makes a worker field whose value, decoded by dec, goes into the worker
-// by apply (nil when resolve takes care of it).
+// by apply (nil when decoder.worker combines it with others).
 func wf[V any](doc fieldDoc, dec func(*decoder, *yaml.Node, loc) (V, bool), apply func(*Worker, V)) workerField {
 	f := workerField{fieldDoc: doc}
 	if dec != nil {
@@ -109,10 +109,17 @@ var backoffFields = []workerField{
 		rangeOf(0, 1), func(w *Worker, v float64) { w.Backoff.Jitter = v }),
 }
 
-// workerIndex finds a field of workerFields by its key in a spec.
-var workerIndex = map[string]*workerField{}
+// workerIndex finds a field of workerFields by its key in a spec, and
+// workerNames are the names of a worker's own fields.
+var (
+	workerIndex = map[string]*workerField{}
+	workerNames []string
+)
 
 func init() {
+	for _, f := range workerFields {
+		workerNames = append(workerNames, f.name)
+	}
 	var index func(fs []workerField, prefix string)
 	index = func(fs []workerField, prefix string) {
 		for i := range fs {
