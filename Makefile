@@ -59,9 +59,10 @@ package: build ## build the Debian package bin/supd_VERSION_ARCH.deb (with nfpm)
 
 # Each line generates part of docs/ from the code; the tests fail when a
 # committed copy is stale.
-docs: ## regenerate the man pages and completions under docs/
+docs: ## regenerate docs/ from the code: man pages, completions, the config reference
 	$(GO) test ./cmd/supd -run '^TestDocs$$' -count=1 -update
 	$(GO) test ./cmd/supctl -run '^TestDocs$$' -count=1 -update
+	$(GO) run ./config/internal/gendoc -o docs
 
 clean: ## remove build output
 	rm -rf $(BIN)

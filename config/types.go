@@ -78,6 +78,11 @@ const (
 	Parallel   StartMode = "parallel"
 )
 
+// StopMode says whether siblings stop one after another (in reverse order)
+// or all at once. It has the two values of StartMode, Sequential and
+// Parallel.
+type StopMode = StartMode
+
 // Restart is a child's restart type.
 type Restart string
 
@@ -133,10 +138,15 @@ type Supervisor struct {
 	MaxRestarts  int
 	Period       time.Duration
 	Start        StartMode
+	Stop         StopMode
 	Restart      Restart
 	AutoShutdown AutoShutdown
 	Significant  bool
 	Children     []Node
+
+	// Replicas is set when the node is a worker with `replicas:` (SPEC
+	// §2.10): Children are its instances, and Replicas makes more.
+	Replicas *ReplicaSet
 }
 
 // Worker is a worker node. Its fields are split in two so that reload can

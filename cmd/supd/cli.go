@@ -69,7 +69,7 @@ worker when the root shut down by auto_shutdown.`,
 	root.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 
 	var checkConfig string
-	var checkDiff bool
+	var checkDiff, checkVerbose bool
 	check := &cobra.Command{
 		Use:   "check [--config FILE] | check --diff OLD NEW",
 		Short: "Validate a config file: exit 0 when valid, 1 with every error otherwise",
@@ -90,11 +90,12 @@ worker when the root shut down by auto_shutdown.`,
 			if checkDiff {
 				return exitCode(daemon.CheckDiff(args[0], args[1], os.Stdout, os.Stderr))
 			}
-			return exitCode(daemon.Check(checkConfig, os.Stdout, os.Stderr))
+			return exitCode(daemon.Check(checkConfig, checkVerbose, os.Stdout, os.Stderr))
 		},
 	}
 	check.Flags().StringVar(&checkConfig, "config", "", "config file")
 	check.Flags().BoolVar(&checkDiff, "diff", false, "print the reload plan from OLD to NEW")
+	check.Flags().BoolVarP(&checkVerbose, "verbose", "v", false, "also list the path of every node, replica sets' instances included")
 	root.AddCommand(check)
 
 	root.AddCommand(&cobra.Command{

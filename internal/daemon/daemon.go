@@ -49,20 +49,23 @@ const TrampolineArg = notify.TrampolineArg
 func TrampolineMain(args []string) int { return notify.TrampolineMain(args) }
 
 // Check validates a config file for `supd check`: errors to errw, warnings
-// and the verdict to out.
-func Check(path string, out, errw io.Writer) int {
+// and the verdict to out; verbose also lists every node's path.
+func Check(path string, verbose bool, out, errw io.Writer) int {
 	file, err := config.Find(path)
 	if err != nil {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
 	}
-	_, warns, err := config.Load(file)
+	cfg, warns, err := config.Load(file)
 	for _, w := range warns {
 		fmt.Fprintln(out, w)
 	}
 	if err != nil {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
+	}
+	if verbose {
+		outline(out, cfg)
 	}
 	fmt.Fprintf(out, "%s: valid\n", file)
 	return ExitOK
