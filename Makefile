@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 CONFIG    ?= examples/quickstart/supd.yaml
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$(VERSION)
+LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION)
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 60s
 
