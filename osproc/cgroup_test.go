@@ -115,7 +115,7 @@ func writableCgroup2(t *testing.T) bool {
 
 func needCgroups(t *testing.T) {
 	t.Helper()
-	if CgroupBase() == "" {
+	if cgroupBase() == "" {
 		if writableCgroup2(t) {
 			t.Fatal("the host has a writable cgroup2 mount, but osproc does not use it")
 		}
@@ -125,7 +125,7 @@ func needCgroups(t *testing.T) {
 
 func TestCgroupDetection(t *testing.T) {
 	needCgroups(t)
-	base := CgroupBase()
+	base := cgroupBase()
 	self, _ := readStat(os.Getpid())
 	if want := fmt.Sprintf("supd.%d.%d", self.pid, self.start); filepath.Base(base) != want {
 		t.Errorf("base %s, want name %s", base, want)
@@ -147,7 +147,7 @@ func TestCgroupPerStart(t *testing.T) {
 	for range 2 {
 		p := startReady(t, Spec{Cgroup: "web/api"}, "-sleep")
 		dir := p.Cgroup()
-		if filepath.Dir(dir) != CgroupBase() || !strings.HasPrefix(filepath.Base(dir), "web_api.") {
+		if filepath.Dir(dir) != cgroupBase() || !strings.HasPrefix(filepath.Base(dir), "web_api.") {
 			t.Fatalf("cgroup %q", dir)
 		}
 		procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
@@ -223,7 +223,7 @@ func TestSupdKilled(t *testing.T) {
 			t.Fatalf("grandchild %d died with the helper: the cleanup is not tested", g.pid)
 		}
 	}
-	dirs, populated := killLeftovers(filepath.Dir(helperBase), filepath.Base(CgroupBase()))
+	dirs, populated := killLeftovers(filepath.Dir(helperBase), filepath.Base(cgroupBase()))
 	if !containsAll(dirs, worker, helperBase) || !containsAll(populated, helperBase) {
 		t.Errorf("leftovers %q (populated %q), want %s and %s", dirs, populated, worker, helperBase)
 	}
@@ -268,14 +268,14 @@ func containsAll(list []string, want ...string) bool {
 
 // cgroupDirs lists the cgroups below the base.
 func cgroupDirs(t *testing.T) []string {
-	ents, err := os.ReadDir(CgroupBase())
+	ents, err := os.ReadDir(cgroupBase())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dirs []string
 	for _, e := range ents {
 		if e.IsDir() {
-			dirs = append(dirs, filepath.Join(CgroupBase(), e.Name()))
+			dirs = append(dirs, filepath.Join(cgroupBase(), e.Name()))
 		}
 	}
 	return dirs

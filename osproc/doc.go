@@ -18,7 +18,7 @@
 //   - reapLoop, the reaper: on every SIGCHLD it reaps every exited child
 //     with waitid(P_ALL)/wait4 and delivers each exit to the Proc
 //     registered for that pid, calling its Spec.OnExit; unregistered pids
-//     (orphans reparented to supd) are reaped and counted (Orphans). It also
+//     (orphans reparented to supd) are reaped too. It also
 //     removes the cgroups of ended workers, retrying with a backoff timer
 //     while the kernel still counts them busy.
 //   - spawnLoop, the spawner: every fork runs on this goroutine, locked to

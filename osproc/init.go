@@ -124,13 +124,3 @@ func detectCgroups() (root *cgroupRoot, leftovers, populated []string, err error
 	leftovers, populated = killLeftovers(parent, filepath.Base(root.dir))
 	return root, leftovers, populated, nil
 }
-
-// CgroupBase is the directory below which workers get their cgroups, or ""
-// when cgroups are not used. Like Start, it sets osproc up if needed.
-func CgroupBase() string {
-	ensure(nil)
-	if cgRoot == nil {
-		return ""
-	}
-	return cgRoot.dir
-}

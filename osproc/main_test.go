@@ -241,3 +241,12 @@ func pidsOf(ps []procStat) []int {
 	}
 	return out
 }
+
+// cgroupBase is the directory below which workers get their cgroups, or ""
+// when cgroups are not used.
+func cgroupBase() string {
+	if cgRoot == nil {
+		return ""
+	}
+	return cgRoot.dir
+}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -21,13 +20,6 @@ var (
 	regMu sync.Mutex
 	procs = map[int]*Proc{} // live processes by pid, guarded by regMu
 )
-
-// orphans counts reaped processes that nobody registered: descendants of
-// workers reparented to supd as subreaper (or PID 1).
-var orphans atomic.Uint64
-
-// Orphans is how many unregistered processes the reaper has reaped.
-func Orphans() uint64 { return orphans.Load() }
 
 // Test hooks, set before the reaper starts.
 var (
@@ -127,8 +119,6 @@ func reapAll(log *slog.Logger) []reaped {
 		if p != nil {
 			delete(procs, pid)
 			out = append(out, reaped{p, ws})
-		} else {
-			orphans.Add(1)
 		}
 		if testHookReaped != nil {
 			testHookReaped(pid, p == nil)

@@ -260,9 +260,6 @@ func (d *daemon) exitStatus(forced bool) int {
 }
 
 func (d *daemon) close() {
-	if d.launcher != nil {
-		d.launcher.Close()
-	}
 	if d.notify != nil {
 		d.notify.Close()
 	}

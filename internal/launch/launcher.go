@@ -38,10 +38,6 @@ func New(o Options) *Launcher {
 	return &Launcher{o: o}
 }
 
-// Close releases what the Launcher holds (nothing yet: the hub's logs are
-// closed by their owner).
-func (l *Launcher) Close() {}
-
 // logOf returns the worker's log, created on its first start; it lives
 // across runs so a restart appends to the same ring and file.
 func (l *Launcher) logOf(path string, cfg config.WorkerLogs) (*logcap.Log, error) {

@@ -8,7 +8,7 @@
 // Capture from it, gives the child Capture.Stdout and Capture.Stderr, and
 // calls CloseWriters once the child has them. When the worker has exited,
 // Capture.Wait, bounded by a context, says every line was recorded, so the
-// exit event can carry Log.Last. A Hub holds all Logs by path and reads a
+// exit event can carry Log.LastSince. A Hub holds all Logs by path and reads a
 // set of them (a subtree) together, in time order.
 //
 // Lines. A line is the text up to a newline, without it. A line longer

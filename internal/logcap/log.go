@@ -141,12 +141,9 @@ func (l *Log) tailLocked(n int) []Line {
 	return out
 }
 
-// Last returns the text of the newest n lines, oldest first: what an exit
-// event shows.
-func (l *Log) Last(n int) []string { return l.LastSince(n, 0) }
-
-// LastSince is Last counting only lines numbered above seq (see Seq): the
-// lines of the current run, when seq was read as the run started.
+// LastSince returns the text of the newest n lines numbered above seq (see
+// Seq), oldest first: what an exit event shows, when seq was read as the
+// run started.
 func (l *Log) LastSince(n int, seq uint64) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
