@@ -23,6 +23,7 @@ var (
 
 // Test hooks, set before the reaper starts.
 var (
+	testHookExited  func(pid int)              // before each reap, the child still a zombie
 	testHookReaped  func(pid int, orphan bool) // after each reap
 	testHookRemoved func(dir string)           // after each cgroup removal
 )
@@ -91,6 +92,9 @@ func reapAll(log *slog.Logger) []reaped {
 		}
 		if pid == 0 {
 			return out
+		}
+		if testHookExited != nil {
+			testHookExited(pid)
 		}
 		p := procs[pid]
 		if p != nil {
