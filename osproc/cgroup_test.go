@@ -37,20 +37,42 @@ func TestParseMountinfo(t *testing.T) {
 	}
 }
 
-func TestParseOwnCgroup(t *testing.T) {
+func TestParseCgroup(t *testing.T) {
 	tests := []struct {
 		in, want string
 		bad      bool
 	}{
 		{"9:name=systemd:/\n4:memory:/x\n0::/\n", "/", false},
 		{"0::/system.slice/supd.service\n", "/system.slice/supd.service", false},
+		{"9:name=systemd:/\n4:memory:/x\n0::/a/b\n", "/a/b", false},
+		{"0::/supd.1.2/web_api.7", "/supd.1.2/web_api.7", false},
+		{"0::/gone (deleted)\n", "/gone", false},
 		{"4:memory:/x\n", "", true},
+		{"", "", true},
 	}
 	for _, tt := range tests {
-		got, err := parseOwnCgroup([]byte(tt.in))
+		got, err := parseCgroup([]byte(tt.in))
 		if (err != nil) != tt.bad || got != tt.want {
-			t.Errorf("parseOwnCgroup(%q) = %q, %v", tt.in, got, err)
+			t.Errorf("parseCgroup(%q) = %q, %v", tt.in, got, err)
 		}
+	}
+}
+
+func TestCgroupOf(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Skip(err)
+	}
+	want, err := parseCgroup(b)
+	if err != nil {
+		t.Skip("no cgroup v2 here")
+	}
+	if got, err := CgroupOf(os.Getpid()); err != nil || got != want {
+		t.Errorf("CgroupOf(self) = %q, %v; want %q", got, err, want)
+	}
+	// pid_max is at most 2^22: this pid cannot exist.
+	if _, err := CgroupOf(1 << 23); err == nil {
+		t.Error("CgroupOf of a missing pid succeeded")
 	}
 }
 
@@ -153,6 +175,10 @@ func TestCgroupPerStart(t *testing.T) {
 		procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 		if err != nil || strings.TrimSpace(string(procs)) != fmt.Sprint(p.Pid()) {
 			t.Fatalf("cgroup.procs = %q, %v; want %d", procs, err, p.Pid())
+		}
+		// The kernel names the same cgroup as CgroupPath does.
+		if got, err := CgroupOf(p.Pid()); err != nil || got != p.CgroupPath() {
+			t.Errorf("CgroupOf(worker) = %q, %v; CgroupPath() = %q", got, err, p.CgroupPath())
 		}
 		dirs = append(dirs, dir)
 		since := removedDirs.now()

@@ -31,6 +31,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Start's trampoline runs the test binary (Spec.PidEnv).
+	if len(os.Args) > 1 && os.Args[1] == TrampolineArg {
+		os.Exit(TrampolineMain(os.Args[2:]))
+	}
 	if os.Getenv(helperEnv) != "" {
 		helperMain()
 		return
