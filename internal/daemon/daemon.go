@@ -40,10 +40,10 @@ type Options struct {
 
 // TrampolineArg and TrampolineMain let the supd binary serve as the
 // trampoline that sets up a worker between fork and exec.
-const TrampolineArg = notify.TrampolineArg
+const TrampolineArg = osproc.TrampolineArg
 
-// TrampolineMain runs the trampoline; see notify.TrampolineMain.
-func TrampolineMain(args []string) int { return notify.TrampolineMain(args) }
+// TrampolineMain runs the trampoline; see osproc.TrampolineMain.
+func TrampolineMain(args []string) int { return osproc.TrampolineMain(args) }
 
 // Check validates a config file for `supd check`: errors to errw, warnings
 // and the verdict to out.

@@ -19,7 +19,6 @@ type Options struct {
 	Notify    *notify.Receiver  // the workers' sd_notify socket
 	Log       *slog.Logger
 	Env       []string // supd's environment
-	Self      string   // the supd binary, for the trampoline; "" is notify.SelfExe
 }
 
 // Launcher starts workers for the tree.
@@ -29,9 +28,6 @@ type Launcher struct {
 
 // New returns a Launcher.
 func New(o Options) *Launcher {
-	if o.Self == "" {
-		o.Self = notify.SelfExe
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -63,14 +59,13 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
 	r := &run{l: l, path: spec.Path, w: w, mon: spec.Monitor, log: lg, seq: lg.Seq()}
-	var extra []string
-	var tramp notify.Trampoline
+	var extra, pidEnv []string
 	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
 		extra = append(extra, l.o.Notify.Env())
 	}
 	if w.Watchdog > 0 {
 		extra = append(extra, notify.WatchdogEnv(w.Watchdog)...)
-		tramp.WatchdogPID = true
+		pidEnv = []string{"WATCHDOG_PID"}
 		r.watchdog = notify.NewWatchdog(w.Watchdog, func() {
 			r.mon.Failed(tree.ReasonWatchdog, "no WATCHDOG=1 within "+w.Watchdog.String())
 		})
@@ -83,10 +78,8 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		}
 		r.readyPipe = p
 		f, fd := p.Child()
-		files = append(files, f)
-		if fd != 3 {
-			tramp.Moves = append(tramp.Moves, notify.Move{From: 3, To: fd})
-		}
+		files = make([]*os.File, fd-2) // nothing open below fd
+		files[fd-3] = f
 	}
 	capture, err := lg.Capture()
 	if err != nil {
@@ -96,21 +89,8 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 	r.capture = capture
 	env := environ(l.o.Env, w, extra...)
 	r.env = env
-	argv := w.Command.Argv
-	if tramp.Needed() {
-		// Look the program up here, so that a missing one is a start
-		// failure with its name rather than the trampoline's exit 127.
-		prog, err := notify.LookPath(argv[0], env)
-		if err != nil {
-			capture.CloseWriters()
-			capture.Stop()
-			r.release()
-			return nil, err
-		}
-		argv = notify.WrapArgv(l.o.Self, tramp, append([]string{prog}, argv[1:]...))
-	}
 	ospec := osproc.Spec{
-		Argv: argv, Dir: w.Dir, Env: env,
+		Argv: w.Command.Argv, Dir: w.Dir, Env: env, PidEnv: pidEnv,
 		Stdout: capture.Stdout(), Stderr: capture.Stderr(), ExtraFiles: files,
 		Cred:   cred(w.User),
 		Cgroup: cgroupName(spec.Path), // osproc makes each start's cgroup unique
@@ -134,7 +114,7 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		return r, nil
 	}
 	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
-		r.unregister = l.o.Notify.Register(proc.Pid(), proc.Cgroup(), r.handler()) // its own group: pgid = pid
+		r.unregister = l.o.Notify.Register(proc.Pid(), proc.CgroupPath(), r.handler()) // its own group: pgid = pid
 	}
 	if w.Ready.Kind == config.ReadyProbe {
 		r.checks = append(r.checks, r.startReadyProbe())
