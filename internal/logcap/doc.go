@@ -22,6 +22,9 @@
 // Followers. A Follower has a bounded buffer and never slows capture: lines
 // that do not fit are dropped for that follower alone, and the next line it
 // gets is preceded by a marker counting them.
+// Closing one only marks it: the Logs and the Hub that hold it let go of it
+// at their next line, Add or Follow. So locks are taken one way only, Hub →
+// Log → Follower, and none of them points back up.
 //
 // Files. A log file holds the worker's raw lines, stdout and stderr
 // together, one per line, with no timestamp or prefix, as supervisord

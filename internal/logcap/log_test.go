@@ -121,11 +121,24 @@ func TestLogFollow(t *testing.T) {
 	case <-testDeadline():
 		t.Fatal("follower not closed after its context")
 	}
+	// Let go of at the next line.
+	l.record(Stdout, texts("6"))
 	l.mu.Lock()
 	n := len(l.followers)
 	l.mu.Unlock()
 	if n != 0 {
-		t.Errorf("%d followers still attached after close", n)
+		t.Errorf("%d followers still attached after close and a line", n)
+	}
+	// A quiet log lets go of closed followers when it takes on another.
+	for range 3 {
+		_, f := l.Follow(context.Background(), 0, 0)
+		f.Close()
+	}
+	l.mu.Lock()
+	n = len(l.followers)
+	l.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d followers after three follow-and-close, want only the last", n)
 	}
 }
 
