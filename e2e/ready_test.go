@@ -483,7 +483,7 @@ root:
 	for _, n := range []string{"fd3", "fd5", "fd4dog", "http", "tcp"} {
 		d.running(n)
 	}
-	// The trampoline both moved the pipe to 4 and set WATCHDOG_PID.
+	// The pipe is at 4 and the trampoline set WATCHDOG_PID.
 	pid := firstPid(t, filepath.Join(d.dir, "fd4dog.pid"))
 	if env := readEnv(t, filepath.Join(d.dir, "fd4dog.info")); env["WATCHDOG_PID"] != strconv.Itoa(pid) {
 		t.Errorf("fd4dog: WATCHDOG_PID=%q, its pid %d", env["WATCHDOG_PID"], pid)
