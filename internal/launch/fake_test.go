@@ -20,18 +20,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// within waits for ch or fails the test after d.
-func within[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(d):
-		t.Fatalf("no %s within %v", what, d)
-		var zero T
-		return zero
-	}
-}
+// deadline bounds every wait of these tests.
+const deadline = 5 * time.Second
 
 // monitor is a tree.Monitor that records a run's reports as lines.
 type monitor struct {
@@ -61,8 +51,8 @@ func (m *monitor) waitExited(t *testing.T) {
 	t.Helper()
 	select {
 	case <-m.exited:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no Exited within 5s")
+	case <-time.After(deadline):
+		t.Fatalf("no Exited within %v", deadline)
 	}
 }
 func (m *monitor) Failed(r tree.Reason, detail string) { m.ch <- "failed " + string(r) }
@@ -77,10 +67,16 @@ func (m *monitor) Status(n tree.Notice) {
 	}
 }
 
-// next returns the next report, failing after d without one.
+// next returns the next report, failing the test without one by the deadline.
 func (m *monitor) next(t *testing.T) string {
 	t.Helper()
-	return within(t, m.ch, 5*time.Second, "report")
+	select {
+	case s := <-m.ch:
+		return s
+	case <-time.After(deadline):
+		t.Fatalf("no report within %v", deadline)
+		return ""
+	}
 }
 
 // none checks that nothing more is reported for a while: for what must not
