@@ -7,18 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"supd/control/api"
 	"supd/control/client"
+	"supd/internal/version"
 )
-
-// version is supctl's release, set at build time with
-// -ldflags "-X main.version=1.2.3".
-var version = "dev"
 
 // Exit codes (SPEC §3).
 const (
@@ -175,12 +171,4 @@ func (a *app) completePaths(cmd *cobra.Command, args []string, toComplete string
 }
 
 // clientVersion is supctl's own version.
-func clientVersion() api.Version {
-	v := version
-	if v == "dev" {
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-	}
-	return api.NewVersion(v)
-}
+func clientVersion() api.Version { return api.NewVersion(version.String()) }
