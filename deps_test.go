@@ -26,7 +26,8 @@ var allowed = map[string][]string{
 	"supd/osproc":           {},
 	"supd/tree":             {"supd/config", "supd/osproc"},
 	"supd/tree/treetest":    {"supd/tree", "supd/config", "supd/osproc"},
-	"supd/internal/logcap":  {"supd/config"},
+	"supd/internal/safefs":  {},
+	"supd/internal/logcap":  {"supd/config", "supd/internal/safefs"},
 	"supd/internal/notify":  {"supd/osproc"},
 	"supd/internal/health":  {"supd/config", "supd/osproc"},
 	"supd/internal/launch":  {"supd/tree", "supd/config", "supd/osproc", "supd/internal/logcap", "supd/internal/notify", "supd/internal/health"},
@@ -46,6 +47,7 @@ var allowed = map[string][]string{
 	// Helpers and test-only packages.
 	"supd/internal/testproc":               {"supd/internal/testproc/testprocbuild"},
 	"supd/internal/testproc/testprocbuild": {},
+	"supd/internal/testuser":               {},
 	"supd/bench/floor":                     {},
 	"supd/bench":                           {},
 	"supd/e2e":                             {},
@@ -56,7 +58,7 @@ var allowed = map[string][]string{
 
 // testHelpers may be imported by any package's tests, besides what the
 // package itself may import.
-var testHelpers = []string{"supd/internal/testproc/testprocbuild"}
+var testHelpers = []string{"supd/internal/testproc/testprocbuild", "supd/internal/testuser"}
 
 // testAllowed are further imports of some packages' tests.
 var testAllowed = map[string][]string{
@@ -202,7 +204,7 @@ func TestSupdUsesNoForbiddenPackage(t *testing.T) {
 // The table's own checks must be able to fail.
 func TestClosure(t *testing.T) {
 	got := slices.Sorted(maps.Keys(closure("supd/internal/launch")))
-	want := []string{"supd/config", "supd/internal/health", "supd/internal/logcap", "supd/internal/notify", "supd/osproc", "supd/tree"}
+	want := []string{"supd/config", "supd/internal/health", "supd/internal/logcap", "supd/internal/notify", "supd/internal/safefs", "supd/osproc", "supd/tree"}
 	if !slices.Equal(got, want) {
 		t.Errorf("closure(launch) = %v, want %v", got, want)
 	}
