@@ -32,8 +32,19 @@
 // and its folders with 0755. It is rotated before a line would take it past
 // MaxSize: <name>.1 is the newest of MaxFiles rotated files, gzipped to
 // <name>.1.gz in the background with Compress. A file that fails while
-// running is logged once per episode and retried with each batch of lines;
-// the ring still gets every line.
+// running is retried with each batch of lines, and logged once per episode
+// (its first failure, and its end once it has worked for 10 s since the
+// last; a failed gzip is part of the same episode); the ring still gets
+// every line.
+//
+// Safety. A worker may be another user who would have supd, as root, write
+// where it should not. Every file of a log is opened, renamed and removed
+// relative to its folder's descriptor, never through a symlink (O_NOFOLLOW),
+// and checked after the open: a regular file of supd's own uid with one
+// name. The fresh file after a rotation and the .gz of compression are made
+// with O_EXCL, so nothing planted at their names is used. A folder in which
+// another user may add, remove or rename entries is refused, unless it is
+// sticky (see safefs.Folder).
 //
 // Forwarding. With Forward, lines go to a shared Forwarder as
 // "<path> | <text>" (stdout) or "<path> ! <text>" (stderr), "|+"/"!+" for a

@@ -14,18 +14,19 @@ import (
 	"time"
 
 	"supd/config"
-)
-
-const (
-	fileMode = 0o640
-	dirMode  = 0o755
+	"supd/internal/safefs"
 )
 
 // CheckWritable checks that a log file can be created (with its folder) and
-// appended to: supd's check of every log destination before it starts any
-// worker.
+// appended to, and that supd may trust it (see folder): supd's check of
+// every log destination before it starts any worker.
 func CheckWritable(path string) error {
-	f, err := create(path)
+	d, name, err := openFolder(path)
+	if err != nil {
+		return fmt.Errorf("checking log file: %w", err)
+	}
+	defer d.close()
+	f, err := d.openLog(name, false)
 	if err != nil {
 		return fmt.Errorf("checking log file: %w", err)
 	}
@@ -35,11 +36,32 @@ func CheckWritable(path string) error {
 	return nil
 }
 
-func create(path string) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
-		return nil, err
+// CheckExisting judges what exists of the log destination path, making
+// nothing: its folder, when there is one, and the file, when there is one
+// (`supd check`). A missing folder is made by supd, its own.
+func CheckExisting(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
+	if err == nil {
+		err = safefs.Folder(dir, fi, os.Geteuid())
+	}
+	if err != nil {
+		return fmt.Errorf("log folder %w", err)
+	}
+	fi, err = os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = safefs.File(path, fi, os.Geteuid())
+	}
+	if err != nil {
+		return fmt.Errorf("log file %w", err)
+	}
+	return nil
 }
 
 // file is a worker's log file: its raw lines, one per line, rotated at
@@ -56,13 +78,16 @@ type file struct {
 
 	f       *os.File // nil after a failure, until reopened
 	size    int64
-	failing bool
 	rotated int // rotations so far
 	rot     *rotations
+	ep      *episode // its failures, and its rotations'
+
+	testHookRenamed func() // called after the rename of a rotation
 }
 
 func openFile(path string, cfg config.WorkerLogs, logger *slog.Logger) (*file, error) {
-	f := &file{name: cfg.File, path: path, logger: logger, rot: &rotations{logger: logger, path: path}}
+	ep := newEpisode()
+	f := &file{name: cfg.File, path: path, logger: logger, ep: ep, rot: &rotations{logger: logger, path: path, ep: ep}}
 	f.setLimits(cfg)
 	if err := f.open(); err != nil {
 		return nil, err
@@ -75,7 +100,17 @@ func (f *file) setLimits(cfg config.WorkerLogs) {
 }
 
 func (f *file) open() error {
-	fd, err := create(f.name)
+	d, name, err := openFolder(f.name)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return f.openIn(d, name, false)
+}
+
+// openIn opens the file in its folder d; fresh says it must be new.
+func (f *file) openIn(d *folder, name string, fresh bool) error {
+	fd, err := d.openLog(name, fresh)
 	if err != nil {
 		return err
 	}
@@ -131,39 +166,51 @@ func (f *file) write(lines []Line) {
 		f.fail(err)
 		return
 	}
-	if f.failing {
-		f.failing = false
-		f.logger.Info("log file writable again", "path", f.path, "file", f.name)
+	if ended, failures := f.ep.ok(); ended {
+		f.logger.Info("log file writable again", "path", f.path, "file", f.name, "failures", failures)
 	}
 }
 
 // rotate moves the current file aside and opens a fresh one. Numbering
 // (and compression) of the rotated files happens in order, in the
-// background when it compresses, so that capture never waits on gzip.
+// background when it compresses, so that capture never waits on gzip. The
+// fresh file is made with O_EXCL: whatever took its name since the rename
+// is not supd's.
 func (f *file) rotate() error {
 	if err := f.f.Close(); err != nil {
 		f.f = nil
 		return fmt.Errorf("rotating %s: %w", f.name, err)
 	}
 	f.f = nil
+	d, name, err := openFolder(f.name)
+	if err != nil {
+		return fmt.Errorf("rotating: %w", err)
+	}
+	defer d.close()
 	if f.maxFiles <= 0 {
-		if err := os.Remove(f.name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := d.remove(name); err != nil && !notExist(err) {
 			return fmt.Errorf("rotating: %w", err)
 		}
 	} else {
 		// Unique even across restarts of supd, in case one left a file.
 		f.rotated++
-		pending := fmt.Sprintf("%s.rotating.%d.%d", f.name, time.Now().UnixNano(), f.rotated)
-		switch err := os.Rename(f.name, pending); {
-		case errors.Is(err, fs.ErrNotExist):
+		pending := fmt.Sprintf("%s.rotating.%d.%d", name, time.Now().UnixNano(), f.rotated)
+		switch err := d.rename(name, pending); {
+		case notExist(err):
 			// Removed behind supd's back: nothing to keep.
 		case err != nil:
 			return fmt.Errorf("rotating: %w", err)
 		default:
+			if f.testHookRenamed != nil {
+				f.testHookRenamed()
+			}
 			f.rot.add(rotation{name: f.name, pending: pending, maxFiles: f.maxFiles, compress: f.compress})
 		}
 	}
-	return f.open()
+	if err := f.openIn(d, name, true); err != nil {
+		return fmt.Errorf("rotating: %w", err)
+	}
+	return nil
 }
 
 func (f *file) fail(err error) {
@@ -171,8 +218,7 @@ func (f *file) fail(err error) {
 		f.f.Close()
 		f.f = nil
 	}
-	if !f.failing {
-		f.failing = true
+	if f.ep.fail() {
 		f.logger.Error("writing log file failed; lines stay in the ring", "path", f.path, "file", f.name, "err", err)
 	}
 }
@@ -190,8 +236,8 @@ func (f *file) close() {
 // dropping the one past maxFiles, and makes pending <name>.1 (or, gzipped,
 // <name>.1.gz).
 type rotation struct {
-	name     string
-	pending  string
+	name     string // the log file's path
+	pending  string // the rotated file's name in its folder
 	maxFiles int
 	compress bool
 }
@@ -202,10 +248,13 @@ type rotation struct {
 type rotations struct {
 	logger *slog.Logger
 	path   string
+	ep     *episode // shared with the file: a full disk is one episode
 
 	mu   sync.Mutex
 	jobs []rotation
 	done chan struct{} // non-nil while the goroutine runs
+
+	testHookJob func(rotation) // called before each job runs
 }
 
 func (q *rotations) add(j rotation) {
@@ -250,50 +299,56 @@ func (q *rotations) wait() {
 }
 
 func (q *rotations) run(j rotation) {
-	if err := j.run(); err != nil {
+	if q.testHookJob != nil {
+		q.testHookJob(j)
+	}
+	if err := j.run(); err != nil && q.ep.fail() {
 		q.logger.Error("rotating log file failed", "path", q.path, "file", j.name, "err", err)
 	}
 }
 
 func (j rotation) run() error {
-	src := j.pending
-	ext := ""
+	d, name, err := openFolder(j.name)
+	if err != nil {
+		return fmt.Errorf("rotating: %w", err)
+	}
+	defer d.close()
+	src, ext := j.pending, ""
 	if j.compress {
 		// Compressed before the shift, so the numbered files stay a
 		// consistent series while gzip runs. On failure the file is kept
 		// uncompressed rather than lost.
-		if err := gzipFile(j.pending, j.pending+".gz"); err != nil {
-			os.Remove(j.pending + ".gz")
-			if serr := j.shift(); serr != nil {
+		if err := gzipFile(d, j.pending, j.pending+".gz"); err != nil {
+			if serr := j.shift(d, name); serr != nil {
 				return errors.Join(err, serr)
 			}
-			return errors.Join(err, rename(j.pending, j.name+".1"))
+			return errors.Join(err, rename(d, j.pending, name+".1"))
 		}
-		if err := os.Remove(j.pending); err != nil {
+		if err := d.remove(j.pending); err != nil {
 			return fmt.Errorf("rotating: %w", err)
 		}
 		src, ext = j.pending+".gz", ".gz"
 	}
-	if err := j.shift(); err != nil {
+	if err := j.shift(d, name); err != nil {
 		return err
 	}
-	return rename(src, j.name+".1"+ext)
+	return rename(d, src, name+".1"+ext)
 }
 
 // shift renames <name>.i and <name>.i.gz to i+1, from the oldest, removing
 // those at maxFiles.
-func (j rotation) shift() error {
+func (j rotation) shift(d *folder, name string) error {
 	var errs []error
 	for i := j.maxFiles; i >= 1; i-- {
 		for _, ext := range []string{"", ".gz"} {
-			from := j.name + "." + strconv.Itoa(i) + ext
+			from := name + "." + strconv.Itoa(i) + ext
 			var err error
 			if i == j.maxFiles {
-				err = os.Remove(from)
+				err = d.remove(from)
 			} else {
-				err = os.Rename(from, j.name+"."+strconv.Itoa(i+1)+ext)
+				err = d.rename(from, name+"."+strconv.Itoa(i+1)+ext)
 			}
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err != nil && !notExist(err) {
 				errs = append(errs, err)
 			}
 		}
@@ -304,20 +359,23 @@ func (j rotation) shift() error {
 	return nil
 }
 
-func rename(from, to string) error {
-	if err := os.Rename(from, to); err != nil {
+func rename(d *folder, from, to string) error {
+	if err := d.rename(from, to); err != nil {
 		return fmt.Errorf("rotating: %w", err)
 	}
 	return nil
 }
 
-func gzipFile(from, to string) (err error) {
-	in, err := os.Open(from)
+// gzipFile compresses from into to, a new file (O_EXCL): a name planted
+// there is refused, never truncated. On failure to is removed if it was
+// made here.
+func gzipFile(d *folder, from, to string) (err error) {
+	in, err := d.open(from, os.O_RDONLY, false)
 	if err != nil {
 		return fmt.Errorf("compressing: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+	out, err := d.open(to, os.O_WRONLY|os.O_CREATE, true)
 	if err != nil {
 		return fmt.Errorf("compressing: %w", err)
 	}
@@ -325,13 +383,16 @@ func gzipFile(from, to string) (err error) {
 		if cerr := out.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("compressing: %w", cerr)
 		}
+		if err != nil {
+			d.remove(to)
+		}
 	}()
 	zw := gzip.NewWriter(out)
 	if _, err := io.Copy(zw, in); err != nil {
-		return fmt.Errorf("compressing %s: %w", from, err)
+		return fmt.Errorf("compressing %s: %w", in.Name(), err)
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("compressing %s: %w", from, err)
+		return fmt.Errorf("compressing %s: %w", in.Name(), err)
 	}
 	return nil
 }

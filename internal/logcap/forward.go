@@ -156,7 +156,7 @@ func AppendForward(b []byte, ln Line) []byte {
 func (f *Forwarder) run() {
 	defer close(f.done)
 	var spare []byte
-	failing := false
+	ep := newEpisode()
 	for range f.wake {
 		f.mu.Lock()
 		out := f.buf
@@ -174,14 +174,12 @@ func (f *Forwarder) run() {
 			out = append(out, " lines: output blocked\n"...)
 		}
 		if len(out) > 0 {
-			_, err := f.w.Write(out)
-			switch {
-			case err != nil && !failing:
-				failing = true
-				f.logger.Error("forwarding worker output failed", "err", err)
-			case err == nil && failing:
-				failing = false
-				f.logger.Info("forwarding worker output works again")
+			if _, err := f.w.Write(out); err != nil {
+				if ep.fail() {
+					f.logger.Error("forwarding worker output failed", "err", err)
+				}
+			} else if ended, failures := ep.ok(); ended {
+				f.logger.Info("forwarding worker output works again", "failures", failures)
 			}
 		}
 		if cap(out) <= 2*f.limit {
