@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 	"supd/control/client":   {"supd/control/api"},
 	"supd/internal/version": {},
 	"supd/internal/daemon": {"supd/internal/launch", "supd/internal/logcap", "supd/internal/notify", "supd/tree", "supd/config", "supd/osproc",
-		"supd/control", "supd/control/api", "supd/internal/version"},
+		"supd/control", "supd/control/api", "supd/internal/version", "supd/internal/safefs"},
 	"supd/cmd/supd": {"supd/internal/daemon", "supd/internal/version"},
 
 	// Docs made from the code.

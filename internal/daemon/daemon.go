@@ -64,6 +64,13 @@ func Check(path string, verbose bool, out, errw io.Writer) int {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
 	}
+	if err := checkExistingLogs(cfg); err != nil {
+		fmt.Fprintln(errw, err)
+		return ExitFailed
+	}
+	if err := trustConfig(file); err != nil {
+		fmt.Fprintf(out, "%s: warning: %v\n", file, err)
+	}
 	if verbose {
 		outline(out, cfg)
 	}
@@ -123,6 +130,9 @@ func Run(ctx context.Context, o Options) int {
 		log.Error("log destination", "err", err)
 		return ExitFailed
 	}
+	if err := trustConfig(file); err != nil && !o.NoWatch {
+		log.Warn("config watch", "warning", err.Error())
+	}
 	if err := osproc.Init(log); err != nil {
 		log.Error("preparing process supervision", "err", err)
 		return ExitFailed
@@ -135,27 +145,6 @@ func Run(ctx context.Context, o Options) int {
 	}
 	defer d.close()
 	return d.run(ctx)
-}
-
-// checkLogs fails when a worker's log file cannot be created or written
-// (SPEC §1: an error at start, before any worker starts).
-func checkLogs(cfg *config.Config) error {
-	var errs []error
-	for path, w := range cfg.Workers() {
-		if w.Logs.File != "" {
-			if err := checkLog(path, w.Logs.File); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func checkLog(path, file string) error {
-	if err := logcap.CheckWritable(file); err != nil {
-		return fmt.Errorf("%q: %w", path, err)
-	}
-	return nil
 }
 
 // daemon is one run of supd.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"supd/control/api"
 )
 
 // The watch's timing (SPEC §2.8: a burst of changes is one reload, started
@@ -56,6 +58,7 @@ type configWatch struct {
 	file    string            // the config path as given: its folders are watched, not its target
 	watched map[string]string // folder → the name below it on the way to the file
 	missing bool              // the file was gone at the last look: logged once
+	unsafe  bool              // another user could change the file: logged once
 	first   time.Time         // the first change of the burst being waited out
 	retried bool              // the file read as invalid once: the next look decides
 }
@@ -122,9 +125,25 @@ func (cw *configWatch) check() (again bool) {
 		return false
 	}
 	cw.missing = false
+	if err := trustConfig(cw.file); err != nil {
+		cw.refuse(err)
+		return false
+	}
+	cw.unsafe = false
 	err := cw.d.reloader.reloadWatched(!cw.retried)
 	cw.retried = errors.Is(err, errUnsettled)
 	return cw.retried
+}
+
+// refuse reports a change that the watch does not reload because another
+// user could have made it: an error once, until the file is safe again, and
+// a reload_failed event for each change.
+func (cw *configWatch) refuse(err error) {
+	if !cw.unsafe {
+		cw.d.log.Error("config watch: not reloading", "config", cw.file, "err", err)
+	}
+	cw.unsafe = true
+	cw.d.publish(api.Event{Kind: api.EventReloadFailed, Message: err.Error()})
 }
 
 // rewatch sets the watches up along the path as it resolves now: the
