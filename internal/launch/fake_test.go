@@ -3,6 +3,8 @@ package launch
 import (
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -94,17 +96,18 @@ func (m *monitor) none(t *testing.T, d time.Duration) {
 // onRegister runs inside Register, as the Receiver replays parked datagrams.
 type fakeNotify struct {
 	mu         sync.Mutex
-	live       map[int]notify.Handler // by pgid
+	live       map[string]notify.Handler // by pgid and cgroup
 	onRegister func(h notify.Handler)
 }
 
-func newFakeNotify() *fakeNotify { return &fakeNotify{live: map[int]notify.Handler{}} }
+func newFakeNotify() *fakeNotify { return &fakeNotify{live: map[string]notify.Handler{}} }
 
 func (n *fakeNotify) Env() string { return "NOTIFY_SOCKET=@fake" }
 
-func (n *fakeNotify) Register(pgid int, _ string, h notify.Handler) func() {
+func (n *fakeNotify) Register(pgid int, cgroup string, h notify.Handler) func() {
+	key := fmt.Sprint(pgid, " ", cgroup)
 	n.mu.Lock()
-	n.live[pgid] = h
+	n.live[key] = h
 	hook := n.onRegister
 	n.mu.Unlock()
 	if hook != nil {
@@ -113,8 +116,15 @@ func (n *fakeNotify) Register(pgid int, _ string, h notify.Handler) func() {
 	return func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
-		delete(n.live, pgid)
+		delete(n.live, key)
 	}
+}
+
+// keys lists the live registrations as "pgid cgroup".
+func (n *fakeNotify) keys() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.live))
 }
 
 func (n *fakeNotify) registered() int {

@@ -121,6 +121,16 @@ func TestExitDuringRegister(t *testing.T) {
 	}
 }
 
+// TestRegisterByCgroup: a worker with a cgroup is registered by it alone,
+// not by its process group, which another worker could join.
+func TestRegisterByCgroup(t *testing.T) {
+	h := newHarness(t)
+	h.launch(t, worker(readyNotify))
+	if got := h.n.keys(); !slices.Equal(got, []string{"0 /supd.1.1/web_api.1"}) {
+		t.Errorf("registered as %q, want by the cgroup alone", got)
+	}
+}
+
 // TestNotifyBeforeRegister: datagrams the worker sent before Launch
 // registered it are handed over inside Register on another goroutine, as
 // the Receiver replays them, while Launch waits: nothing may be locked

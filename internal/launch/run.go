@@ -129,8 +129,13 @@ func (r *run) abort() {
 // run may already have ended; keep then stops them again at once.
 func (r *run) watch() {
 	if r.notified() {
-		// Its own process group: pgid = pid.
-		r.keep(stopFunc(r.l.notify.Register(r.proc.Pid(), r.proc.CgroupPath(), r.handler())))
+		// By its cgroup alone when it has one (another worker may join its
+		// process group); else by its own process group: pgid = pid.
+		pgid, cg := r.proc.Pid(), r.proc.CgroupPath()
+		if cg != "" {
+			pgid = 0
+		}
+		r.keep(stopFunc(r.l.notify.Register(pgid, cg, r.handler())))
 	}
 	if r.w.Ready.Kind == config.ReadyProbe {
 		r.keep(r.startReadyProbe())

@@ -2,7 +2,8 @@
 // sd_notify datagram socket (READY=1, STATUS=, STOPPING=1, MAINPID=,
 // WATCHDOG=1), the per-worker watchdog those pings feed, and s6's readiness
 // fd. Which worker a datagram's sender belongs to is judged here, from the
-// process group and cgroup that osproc reads in /proc.
+// cgroup that osproc reads in /proc (or, for a worker without one, the
+// process group), and cheaply refused when it belongs to none.
 //
 // Goroutines:
 //   - a Receiver runs one goroutine, reading its socket until Close. Every

@@ -47,6 +47,19 @@ func child(mode string, args []string) int {
 				return 1
 			}
 		}
+	case "joinsend": // setpgid into group args[0], then send the rest as "send" does
+		pgid, _ := strconv.Atoi(args[0])
+		if err := syscall.Setpgid(0, pgid); err != nil {
+			fmt.Fprintln(os.Stderr, "setpgid:", err)
+			return 1
+		}
+		for _, a := range args[1:] {
+			a = strings.ReplaceAll(a, "$PID", strconv.Itoa(os.Getpid()))
+			if ok, err := daemon.SdNotify(false, a); !ok || err != nil {
+				fmt.Fprintln(os.Stderr, "sd_notify:", ok, err)
+				return 1
+			}
+		}
 	case "sendfd": // args[0] is a file to open and pass along with STATUS=fd
 		if err := sendWithFD(args[0]); err != nil {
 			fmt.Fprintln(os.Stderr, err)

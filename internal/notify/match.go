@@ -3,12 +3,14 @@ package notify
 import "strings"
 
 // claims reports whether reg is the worker of a sender in group pgid and
-// cgroup cg.
+// cgroup cg. A worker with a cgroup claims by its cgroup alone: a process
+// group can be joined by any process of the session (setpgid), a cgroup
+// only by who may write its cgroup.procs, which no worker may.
 func (reg *registration) claims(pgid int, cg string) bool {
-	if reg.pgid > 0 && reg.pgid == pgid {
-		return true
+	if reg.cgroup == "" {
+		return reg.pgid > 0 && reg.pgid == pgid
 	}
-	if reg.cgroup == "" || cg == "" {
+	if cg == "" {
 		return false
 	}
 	found := false
@@ -19,19 +21,19 @@ func (reg *registration) claims(pgid int, cg string) bool {
 	return found
 }
 
-// lookup finds the registration of a sender, by process group first and
-// then by its cgroup or the nearest registered ancestor cgroup. Called
-// locked.
+// lookup finds the registration of a sender: by its cgroup or the nearest
+// registered ancestor cgroup, else by its process group among the workers
+// registered without a cgroup. Called locked.
 func (r *Receiver) lookup(pgid int, cg string) *registration {
-	if reg := r.byPgid[pgid]; reg != nil {
-		return reg
-	}
 	var found *registration
 	if len(r.byCgroup) > 0 {
 		cgroupAncestors(cg, func(c string) bool {
 			found = r.byCgroup[c]
 			return found != nil
 		})
+	}
+	if found == nil {
+		found = r.byPgid[pgid]
 	}
 	return found
 }

@@ -41,8 +41,9 @@ type Options struct {
 
 // Receiver is supd's one sd_notify socket. Workers find it through
 // NOTIFY_SOCKET; each datagram is attributed, by the sender's pid from
-// SCM_CREDENTIALS, to the registered worker whose process group or cgroup
-// holds the sender, and delivered to that worker's Handler.
+// SCM_CREDENTIALS, to the registered worker whose cgroup holds the sender
+// (or, for a worker without a cgroup, whose process group does), and
+// delivered to that worker's Handler.
 //
 // The socket is abstract (Linux's socket namespace, no file): a worker
 // running as another user can reach it without supd opening a directory to
@@ -63,7 +64,7 @@ type Receiver struct {
 	// mu guards the registry and the parked datagrams. It is never held
 	// while a Handler runs (see registration.mu), nor while /proc is read.
 	mu       sync.Mutex
-	byPgid   map[int]*registration
+	byPgid   map[int]*registration // the workers without a cgroup
 	byCgroup map[string]*registration
 	pending  []parked         // senders of no worker, oldest first
 	replay   []parked         // parked datagrams that a Register has since claimed
@@ -171,12 +172,14 @@ func (r *Receiver) Addr() string { return r.addr }
 // Env is "NOTIFY_SOCKET=" + Addr(), ready to append to a worker's environment.
 func (r *Receiver) Env() string { return "NOTIFY_SOCKET=" + r.addr }
 
-// Register routes datagrams from the processes of one worker to h: those in
-// process group pgid (> 0), and, when cgroup is not "", those in that cgroup
-// or below it. cgroup is the cgroup's path as /proc/<pid>/cgroup shows it
-// (osproc's Proc.CgroupPath, e.g. "/supd.812.4711/web_api.7"); the root
-// "/", which holds every process, names no worker. A sender that left the
-// worker's process group (setsid) is recognised only by its cgroup.
+// Register routes datagrams from the processes of one worker to h: when
+// cgroup is not "", those in that cgroup or below it, and only those;
+// without one, those in process group pgid (> 0). cgroup is the cgroup's
+// path as /proc/<pid>/cgroup shows it (osproc's Proc.CgroupPath, e.g.
+// "/supd.812.4711/web_api.7"); the root "/", which holds every process,
+// names no worker. A process group is no proof where a cgroup is at hand:
+// another worker's process may have joined it (setpgid), and this one's
+// may have left it (setsid). MAINPID= is judged the same way.
 //
 // Datagrams the worker sent before Register (it may have been quick) are
 // delivered too, on the Receiver's goroutine. Register never waits for a
@@ -190,7 +193,7 @@ func (r *Receiver) Register(pgid int, cgroup string, h Handler) (unregister func
 	reg := &registration{pgid: pgid, cgroup: cgroup, h: h, live: true}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if pgid > 0 {
+	if pgid > 0 && cgroup == "" {
 		r.byPgid[pgid] = reg
 	}
 	if cgroup != "" {
@@ -372,12 +375,13 @@ func (r *Receiver) sender(oob []byte, flags int) (int, bool) {
 	return int(cred.Pid), true
 }
 
-// cgroupUnlessGrouped reads the sender's cgroup only when it is needed: to
-// match by cgroup, or to park. It is read outside the lock; a failure
-// leaves only the process group to go by.
+// cgroupUnlessGrouped reads the sender's cgroup unless its process group
+// decides, when no worker has a cgroup: to match by cgroup, or to park. It
+// is read outside the lock; a failure leaves only the process group to go
+// by, which claims nothing for a worker with a cgroup.
 func (r *Receiver) cgroupUnlessGrouped(pid, pgid int) string {
 	r.mu.Lock()
-	grouped := r.byPgid[pgid] != nil
+	grouped := r.byPgid[pgid] != nil && len(r.byCgroup) == 0
 	r.mu.Unlock()
 	if grouped {
 		return ""
