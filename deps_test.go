@@ -28,7 +28,8 @@ var allowed = map[string][]string{
 	"supd/tree/treetest":    {"supd/tree", "supd/config", "supd/osproc"},
 	"supd/internal/safefs":  {},
 	"supd/internal/logcap":  {"supd/config", "supd/internal/safefs"},
-	"supd/internal/notify":  {"supd/osproc"},
+	"supd/internal/ratelog": {},
+	"supd/internal/notify":  {"supd/osproc", "supd/internal/ratelog"},
 	"supd/internal/health":  {"supd/config", "supd/osproc"},
 	"supd/internal/launch":  {"supd/tree", "supd/config", "supd/osproc", "supd/internal/logcap", "supd/internal/notify", "supd/internal/health"},
 	"supd/control/api":      {},
@@ -204,7 +205,7 @@ func TestSupdUsesNoForbiddenPackage(t *testing.T) {
 // The table's own checks must be able to fail.
 func TestClosure(t *testing.T) {
 	got := slices.Sorted(maps.Keys(closure("supd/internal/launch")))
-	want := []string{"supd/config", "supd/internal/health", "supd/internal/logcap", "supd/internal/notify", "supd/internal/safefs", "supd/osproc", "supd/tree"}
+	want := []string{"supd/config", "supd/internal/health", "supd/internal/logcap", "supd/internal/notify", "supd/internal/ratelog", "supd/internal/safefs", "supd/osproc", "supd/tree"}
 	if !slices.Equal(got, want) {
 		t.Errorf("closure(launch) = %v, want %v", got, want)
 	}

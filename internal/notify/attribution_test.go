@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -115,4 +116,36 @@ func joinAnotherWorkersGroup(t *testing.T, victimCgroup bool) {
 		t.Fatalf("the attacker's handler got %q too", got)
 	default:
 	}
+}
+
+// TestStrangerFloodIsCheap: a process of no worker floods the socket.
+// Beyond a few parked datagrams its are dropped as they are read, its
+// lines in supd's log are bounded, and a worker is still heard.
+func TestStrangerFloodIsCheap(t *testing.T) {
+	log, warns := warnings()
+	r := listen(t, Options{Log: log, Hold: time.Minute})
+	stranger := startHelper(t, "flood", []string{r.Env()}, nil, "300ms", "0")
+	stranger.goAhead(t)
+	sent, _ := strconv.Atoi(stranger.line(t))
+	if sent < 10*maxParkedPerSender {
+		t.Fatalf("the stranger sent only %d datagrams", sent)
+	}
+	r.mu.Lock()
+	parked := len(r.pending)
+	r.mu.Unlock()
+	if parked > maxParkedPerSender {
+		t.Errorf("%d of the stranger's %d datagrams parked, want at most %d", parked, sent, maxParkedPerSender)
+	}
+	if n := len(warns); n > 25 {
+		t.Errorf("%d lines logged for one stranger's flood", n)
+	}
+
+	h, got := recorder()
+	w := startHelper(t, "send", []string{r.Env()}, nil, "READY=1")
+	defer r.Register(w.cmd.Process.Pid, "", h)()
+	w.goAhead(t)
+	if ev := within(t, got, 5*time.Second, "ready"); ev != "ready" {
+		t.Fatalf("got %q", ev)
+	}
+	w.finish(t)
 }

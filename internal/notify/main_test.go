@@ -60,6 +60,15 @@ func child(mode string, args []string) int {
 				return 1
 			}
 		}
+	case "flood": // send STATUS= datagrams for args[0] at args[1] a second (0: as fast as it can), then report how many
+		d, _ := time.ParseDuration(args[0])
+		rate, _ := strconv.Atoi(args[1])
+		n, err := flood(d, rate)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println(n)
 	case "sendfd": // args[0] is a file to open and pass along with STATUS=fd
 		if err := sendWithFD(args[0]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -84,6 +93,32 @@ func child(mode string, args []string) int {
 	fmt.Println("done")
 	io.Copy(io.Discard, in)
 	return 0
+}
+
+// flood sends datagrams to NOTIFY_SOCKET for d, at rate a second (0: as
+// fast as it can), waiting whenever the socket's queue is full (as
+// sd_notify does), and returns how many went.
+func flood(d time.Duration, rate int) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	sa := &unix.SockaddrUnix{Name: os.Getenv("NOTIFY_SOCKET")}
+	msg := []byte("STATUS=flood")
+	n := 0
+	start := time.Now()
+	for end := start.Add(d); time.Now().Before(end); {
+		for range 100 {
+			if err := unix.Sendto(fd, msg, 0, sa); err == nil {
+				n++
+			}
+		}
+		if rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(n) * time.Second / time.Duration(rate))))
+		}
+	}
+	return n, nil
 }
 
 func sendWithFD(path string) error {
@@ -111,12 +146,12 @@ type helper struct {
 
 // startHelper runs the test binary as a helper in mode, in its own process
 // group, with extra environment env. It is killed when the test ends.
-func startHelper(t *testing.T, mode string, env []string, extra []*os.File, args ...string) *helper {
+func startHelper(t testing.TB, mode string, env []string, extra []*os.File, args ...string) *helper {
 	t.Helper()
 	return startCmd(t, exec.Command(os.Args[0], args...), append(env, "SUPD_NOTIFY_TEST_CHILD="+mode), extra)
 }
 
-func startCmd(t *testing.T, cmd *exec.Cmd, env []string, extra []*os.File) *helper {
+func startCmd(t testing.TB, cmd *exec.Cmd, env []string, extra []*os.File) *helper {
 	t.Helper()
 	// The race runtime sleeps a second at exit unless told not to.
 	cmd.Env = append(append(StripEnv(os.Environ()), "GORACE=atexit_sleep_ms=0"), env...)
@@ -144,7 +179,7 @@ func startCmd(t *testing.T, cmd *exec.Cmd, env []string, extra []*os.File) *help
 }
 
 // go lets a waiting helper act.
-func (h *helper) goAhead(t *testing.T) {
+func (h *helper) goAhead(t testing.TB) {
 	t.Helper()
 	if _, err := io.WriteString(h.stdin, "go\n"); err != nil {
 		t.Fatal(err)
@@ -152,7 +187,7 @@ func (h *helper) goAhead(t *testing.T) {
 }
 
 // line reads the helper's next line of output, within a deadline.
-func (h *helper) line(t *testing.T) string {
+func (h *helper) line(t testing.TB) string {
 	t.Helper()
 	ch := make(chan string, 1)
 	go func() {
@@ -169,7 +204,7 @@ func (h *helper) line(t *testing.T) string {
 }
 
 // finish closes the helper's stdin and waits for it to exit.
-func (h *helper) finish(t *testing.T) {
+func (h *helper) finish(t testing.TB) {
 	t.Helper()
 	h.stdin.Close()
 	done := make(chan error, 1)

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"supd/internal/ratelog"
 	"supd/osproc"
 )
 
@@ -27,6 +28,12 @@ const (
 	maxDatagram = 8192 // systemd accepts at most 4096 bytes
 	maxPending  = 256  // parked datagrams; beyond this the oldest goes
 	maxLogged   = 4096 // remembered strangers; beyond this the memory starts over
+
+	// maxParkedPerSender bounds one sender's parked datagrams. Beyond it,
+	// its datagrams are dropped as they are read, before /proc is: a
+	// worker sends a few before its registration, a stranger's flood
+	// then costs supd a read of the socket per datagram and no more.
+	maxParkedPerSender = 32
 )
 
 // Options configures a Receiver.
@@ -67,9 +74,13 @@ type Receiver struct {
 	byPgid   map[int]*registration // the workers without a cgroup
 	byCgroup map[string]*registration
 	pending  []parked         // senders of no worker, oldest first
+	parkedBy map[int]int      // how many of pending each sender has, by pid
 	replay   []parked         // parked datagrams that a Register has since claimed
 	deadline time.Time        // the read deadline currently set on conn
 	logged   map[int]struct{} // strangers already logged, by pid
+
+	// warn bounds the lines that senders can cause, whoever they are.
+	warn *ratelog.Limiter
 }
 
 // registration is one Register call: immutable but for live.
@@ -141,7 +152,9 @@ func Listen(o Options) (*Receiver, error) {
 		done:     make(chan struct{}),
 		byPgid:   make(map[int]*registration),
 		byCgroup: make(map[string]*registration),
+		parkedBy: make(map[int]int),
 		logged:   make(map[int]struct{}),
+		warn:     ratelog.New(20, time.Second),
 	}
 	go r.run()
 	return r, nil
@@ -204,6 +217,7 @@ func (r *Receiver) Register(pgid int, cgroup string, h Handler) (unregister func
 		if reg.claims(p.pgid, p.cgroup) {
 			p.reg = reg
 			r.replay = append(r.replay, p)
+			r.unpark(p)
 		} else {
 			kept = append(kept, p)
 		}
@@ -257,7 +271,7 @@ func (r *Receiver) run() {
 		case err != nil:
 			// Errors of a datagram read are per-datagram (e.g. ENOBUFS);
 			// the next read may succeed.
-			r.log.Warn("reading sd_notify socket", "err", err)
+			r.warn.Log(r.log, slog.LevelWarn, "reading sd_notify socket", "err", err)
 			continue
 		}
 		r.receive(buf[:n], oob[:oobn], flags)
@@ -272,6 +286,7 @@ func (r *Receiver) tidy(now time.Time) []parked {
 	i := 0
 	for ; i < len(r.pending) && now.Sub(r.pending[i].at) >= r.hold; i++ {
 		r.dropStranger(r.pending[i])
+		r.unpark(r.pending[i])
 	}
 	r.pending = append(r.pending[:0], r.pending[i:]...)
 
@@ -311,7 +326,7 @@ func (r *Receiver) setDeadline(t time.Time) {
 // is; then it is delivered, or parked until its worker registers.
 func (r *Receiver) receive(b, oob []byte, flags int) {
 	pid, ok := r.sender(oob, flags)
-	if !ok {
+	if !ok || r.overParked(pid) {
 		return
 	}
 	msg := parseMessage(b)
@@ -366,7 +381,7 @@ func (r *Receiver) sender(oob []byte, flags int) (int, bool) {
 		r.log.Debug("dropping sd_notify datagram without credentials", "err", err)
 		return 0, false
 	case flags&unix.MSG_TRUNC != 0:
-		r.log.Warn("dropping oversized sd_notify datagram", "pid", cred.Pid)
+		r.warn.Log(r.log, slog.LevelWarn, "dropping oversized sd_notify datagram", "pid", cred.Pid)
 		return 0, false
 	case cred.Pid <= 0:
 		// The sender exited before the datagram was read.
@@ -401,9 +416,11 @@ func (r *Receiver) route(p parked) (replay []parked, reg *registration) {
 	}
 	if len(r.pending) >= maxPending {
 		r.dropStranger(r.pending[0])
+		r.unpark(r.pending[0])
 		r.pending = append(r.pending[:0], r.pending[1:]...)
 	}
 	r.pending = append(r.pending, p)
+	r.parkedBy[p.pid]++
 	if len(r.pending) == 1 {
 		r.setDeadline(p.at.Add(r.hold))
 	}
@@ -420,7 +437,7 @@ func (r *Receiver) route(p parked) (replay []parked, reg *registration) {
 // unlocked, on the goroutine.
 func (r *Receiver) deliver(reg *registration, msg message) {
 	if msg.mainPID != 0 && (msg.mainPgid <= 0 || !reg.claims(msg.mainPgid, msg.mainCgroup)) {
-		r.log.Warn("ignoring sd_notify MAINPID= of a process that is not the worker's",
+		r.warn.Log(r.log, slog.LevelWarn, "ignoring sd_notify MAINPID= of a process that is not the worker's",
 			"mainpid", msg.mainPID, "worker_pgid", reg.pgid, "worker_cgroup", reg.cgroup)
 		msg.mainPID = 0
 	}
@@ -436,6 +453,29 @@ func (r *Receiver) dropStranger(p parked) {
 		clear(r.logged)
 	}
 	r.logged[p.pid] = struct{}{}
-	r.log.Warn("dropping sd_notify message from a process of no worker",
+	r.warn.Log(r.log, slog.LevelWarn, "dropping sd_notify message from a process of no worker",
 		"pid", p.pid, "pgid", p.pgid, "cgroup", p.cgroup)
+}
+
+// overParked reports, and so drops, a datagram of a sender that has
+// maxParkedPerSender datagrams parked already: it belongs to no worker so
+// far, and reading /proc for it would only make a flood dearer.
+func (r *Receiver) overParked(pid int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.parkedBy[pid] < maxParkedPerSender {
+		return false
+	}
+	r.warn.Log(r.log, slog.LevelWarn, "dropping sd_notify datagrams of a process of no worker: too many",
+		"pid", pid, "parked", maxParkedPerSender)
+	return true
+}
+
+// unpark counts p out of its sender's parked datagrams. Called locked.
+func (r *Receiver) unpark(p parked) {
+	if n := r.parkedBy[p.pid]; n > 1 {
+		r.parkedBy[p.pid] = n - 1
+	} else {
+		delete(r.parkedBy, p.pid)
+	}
 }
