@@ -29,8 +29,9 @@ func TestListenModeAndGroup(t *testing.T) {
 	if got := fi.Sys().(*syscall.Stat_t).Gid; int(got) != gid {
 		t.Errorf("gid %d, want %d", got, gid)
 	}
-	if dir, _ := os.Stat(filepath.Dir(sock)); dir.Mode().Perm() != 0o755 {
-		t.Errorf("parent mode %v, want 0755", dir.Mode().Perm())
+	// The folder it made lets the control group through, and no one else.
+	if dir, _ := os.Stat(filepath.Dir(sock)); dir.Mode().Perm() != 0o750 || int(dir.Sys().(*syscall.Stat_t).Gid) != gid {
+		t.Errorf("folder mode %v, gid %d; want 0750 and gid %d", dir.Mode().Perm(), dir.Sys().(*syscall.Stat_t).Gid, gid)
 	}
 	ln.Close()
 	if _, err := os.Lstat(sock); !os.IsNotExist(err) {

@@ -15,26 +15,11 @@ import (
 	"supd/internal/testuser"
 )
 
-// sharedDir makes a folder under /tmp that a throwaway user can reach,
-// with mode, owned by root.
-func sharedDir(t *testing.T, mode os.FileMode) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "supd-logcap-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // A worker that may write its own log folder replaces its log file by a
 // symlink to a file of root's before supd starts: supd must not follow it.
 func TestAttackLinkInTheWorkersFolder(t *testing.T) {
 	u := testuser.New(t)
-	dir := sharedDir(t, 0o755)
+	dir := testuser.Dir(t, 0o755)
 	u.Chown(t, dir)
 	name := filepath.Join(dir, "w.log")
 	if err := os.Symlink(plantTarget(t), name); err != nil {
@@ -47,7 +32,7 @@ func TestAttackLinkInTheWorkersFolder(t *testing.T) {
 // A log file that belongs to another user is not supd's to append to.
 func TestAttackFileOfAnotherUser(t *testing.T) {
 	u := testuser.New(t)
-	dir := sharedDir(t, 0o755)
+	dir := testuser.Dir(t, 0o755)
 	name := filepath.Join(dir, "w.log")
 	if err := os.WriteFile(name, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -61,7 +46,7 @@ func TestAttackFileOfAnotherUser(t *testing.T) {
 // rotation's rename and the open of the fresh file.
 func TestAttackRotationRace(t *testing.T) {
 	u := testuser.New(t)
-	dir := sharedDir(t, 0o777|os.ModeSticky)
+	dir := testuser.Dir(t, 0o777|os.ModeSticky)
 	name := filepath.Join(dir, "w.log")
 	target := plantTarget(t)
 	rec := &recorder{}

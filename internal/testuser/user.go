@@ -112,3 +112,20 @@ func retry(try func() (done bool, out string)) (string, error) {
 		time.Sleep(delay)
 	}
 }
+
+// Dir makes a folder of root's under /tmp, which every user can reach,
+// with mode (sticky included), removed when the test ends: where another
+// user can do what the test needs (plant a link, squat a name), or chown
+// it to make it theirs.
+func Dir(t testing.TB, mode os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "supd-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
