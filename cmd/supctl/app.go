@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,9 +34,11 @@ type app struct {
 	now            func() time.Time
 	loc            *time.Location // events' times are shown in it
 
-	socket string // --socket
-	output string // -o
-	client *client.Client
+	socket      string // --socket
+	socketOwner string // --socket-owner
+	trustUID    int    // socketOwner's uid; -1 when none
+	output      string // -o
+	client      *client.Client
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -42,6 +46,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		stdout: stdout, stderr: stderr,
 		getenv: os.Getenv, uid: os.Getuid(),
 		now: time.Now, loc: time.Local,
+		trustUID: -1,
 	}
 }
 
@@ -89,6 +94,10 @@ func failed(err error) error {
 	}
 	var ue *client.UnreachableError
 	if errors.As(err, &ue) {
+		var untrusted *client.UntrustedError
+		if errors.As(err, &untrusted) {
+			err = fmt.Errorf("%w\n(if that user's supd is the one you mean, say so: --socket %s --socket-owner %d)", err, ue.Socket, untrusted.UID)
+		}
 		return &runError{code: exitUnreachable, err: err}
 	}
 	return &runError{code: exitFailed, err: err}
@@ -102,7 +111,9 @@ func NewCommand(a *app) *cobra.Command {
 		Long: `supctl controls a running supd over its control socket.
 
 The socket is --socket, else $SUPD_SOCKET, else /run/supd/supd.sock for root,
-else $XDG_RUNTIME_DIR/supd.sock, else /tmp/supd-$UID/supd.sock.
+else $XDG_RUNTIME_DIR/supd.sock, else /tmp/supd-$UID/supd.sock. supctl talks
+only to a supd that runs as root or as you, unless --socket-owner names the
+user whose supd --socket is.
 
 Exit codes: 0 success; 1 the daemon refused or failed the request;
 2 usage error; 3 the daemon cannot be reached.`,
@@ -112,12 +123,13 @@ Exit codes: 0 success; 1 the daemon refused or failed the request;
 			if a.output != "text" && a.output != "json" {
 				return fmt.Errorf("invalid -o %q: want text or json", a.output)
 			}
-			return nil
+			return a.resolveSocketOwner()
 		},
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.PersistentFlags().StringVar(&a.socket, "socket", "", "path of supd's control socket")
+	root.PersistentFlags().StringVar(&a.socketOwner, "socket-owner", "", "trust the supd at --socket that runs as this user (name or uid), besides root and you")
 	root.PersistentFlags().StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
@@ -137,9 +149,39 @@ func (a *app) api() *client.Client {
 		if socket == "" {
 			socket = api.SocketFor(a.uid, a.getenv)
 		}
-		a.client = client.New(socket)
+		var opts []client.Option
+		if a.trustUID >= 0 {
+			opts = append(opts, client.TrustUID(a.trustUID))
+		}
+		a.client = client.New(socket, opts...)
 	}
 	return a.client
+}
+
+// resolveSocketOwner reads --socket-owner, which only --socket may go
+// with: a trust given for one socket, never for whatever the environment
+// or the default leads to.
+func (a *app) resolveSocketOwner() error {
+	if a.socketOwner == "" {
+		return nil
+	}
+	if a.socket == "" {
+		return errors.New("--socket-owner needs --socket: it trusts the owner of that socket alone")
+	}
+	if id, err := strconv.ParseUint(a.socketOwner, 10, 31); err == nil {
+		a.trustUID = int(id)
+		return nil
+	}
+	u, err := user.Lookup(a.socketOwner)
+	if err != nil {
+		return fmt.Errorf("--socket-owner %q: %w", a.socketOwner, err)
+	}
+	id, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		return fmt.Errorf("--socket-owner %q: uid %q is not a number", a.socketOwner, u.Uid)
+	}
+	a.trustUID = id
+	return nil
 }
 
 func (a *app) json() bool { return a.output == "json" }

@@ -10,27 +10,56 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"supd/control/api"
 )
 
 // Client talks to one supd over its control socket. It is safe for
 // concurrent use and keeps connections alive between calls.
+//
+// It talks only to a daemon that runs as root, as the client's own user or
+// as a user it was told to trust (TrustUID): whoever serves the socket
+// (SO_PEERCRED) hears every request and answers as supd, so a socket put
+// in supd's place by another user (in a folder they could write) would
+// lie about the tree and learn what the client meant to do.
 type Client struct {
-	socket string
-	hc     *http.Client
+	socket  string
+	trusted []int // besides root and the client's own uid
+	hc      *http.Client
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// TrustUID lets the client talk to a daemon that runs as uid, besides root
+// and the client's own user.
+func TrustUID(uid int) Option {
+	return func(c *Client) { c.trusted = append(c.trusted, uid) }
 }
 
 // New returns a client of the socket at path. It does not connect yet.
-func New(socket string) *Client {
-	c := &Client{socket: socket}
+func New(socket string, opts ...Option) *Client {
+	c := &Client{socket: socket, trusted: []int{0, os.Getuid()}}
+	for _, o := range opts {
+		o(c)
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	c.hc = &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			conn, err := dialer.DialContext(ctx, "unix", socket)
+			if err == nil {
+				err = c.checkServer(conn)
+				if err != nil {
+					conn.Close()
+				}
+			}
 			if err != nil {
 				return nil, &UnreachableError{Socket: socket, Cause: err}
 			}
@@ -41,6 +70,32 @@ func New(socket string) *Client {
 		DisableCompression:  true,
 	}}
 	return c
+}
+
+// checkServer fails unless the process that serves conn (the one that
+// listened, as the kernel recorded it) runs as a trusted uid.
+func (c *Client) checkServer(conn net.Conn) error {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return fmt.Errorf("%T is not a unix socket", conn)
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cred *unix.Ucred
+	if cerr := raw.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("reading the server's credentials: %w", err)
+	}
+	if !slices.Contains(c.trusted, int(cred.Uid)) {
+		return &UntrustedError{UID: int(cred.Uid)}
+	}
+	return nil
 }
 
 // Socket is the socket path the client connects to.

@@ -3,6 +3,8 @@ package client
 import (
 	"errors"
 	"fmt"
+	"os/user"
+	"strconv"
 	"syscall"
 )
 
@@ -19,9 +21,27 @@ func (e *UnreachableError) Error() string {
 // Unwrap returns the cause, e.g. a *net.OpError wrapping ENOENT.
 func (e *UnreachableError) Unwrap() error { return e.Cause }
 
+// UntrustedError says the socket is served by a user the client does not
+// trust (see Client): neither root, nor the client's own user, nor one given
+// to TrustUID.
+type UntrustedError struct {
+	UID int
+}
+
+func (e *UntrustedError) Error() string {
+	who := "uid " + strconv.Itoa(e.UID)
+	if u, err := user.LookupId(strconv.Itoa(e.UID)); err == nil {
+		who += " (" + u.Username + ")"
+	}
+	return "the socket is served by " + who + ", who is neither root nor you: another user's supd, or a process put in supd's place"
+}
+
 // Likely says what the cause most likely means for the user.
 func (e *UnreachableError) Likely() string {
+	var untrusted *UntrustedError
 	switch {
+	case errors.As(e.Cause, &untrusted):
+		return untrusted.Error()
 	case errors.Is(e.Cause, syscall.ENOENT):
 		return "supd is not running or the socket path is wrong (no such file)"
 	case errors.Is(e.Cause, syscall.ECONNREFUSED):
