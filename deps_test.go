@@ -33,7 +33,7 @@ var allowed = map[string][]string{
 	"supd/internal/health":  {"supd/config", "supd/osproc"},
 	"supd/internal/launch":  {"supd/tree", "supd/config", "supd/osproc", "supd/internal/logcap", "supd/internal/notify", "supd/internal/health"},
 	"supd/control/api":      {},
-	"supd/control":          {"supd/control/api"},
+	"supd/control":          {"supd/control/api", "supd/internal/safefs", "supd/internal/ratelog"},
 	"supd/control/client":   {"supd/control/api"},
 	"supd/internal/version": {},
 	"supd/internal/daemon": {"supd/internal/launch", "supd/internal/logcap", "supd/internal/notify", "supd/tree", "supd/config", "supd/osproc",

@@ -25,6 +25,9 @@ func TestMain(m *testing.M) {
 	if sock := os.Getenv(strangerEnv); sock != "" {
 		os.Exit(strangerMain(sock))
 	}
+	if sock := os.Getenv(squatterEnv); sock != "" {
+		os.Exit(squatterMain(sock))
+	}
 	goleak.VerifyTestMain(m)
 }
 

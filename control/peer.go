@@ -153,31 +153,48 @@ func parseStatusGroups(status []byte, uid uint32) ([]uint32, bool) {
 
 // limitListener caps the number of open connections, so that a flood of
 // connections cannot use up supd's file descriptors (which workers need);
-// beyond the cap, connections wait in the kernel's backlog. It also reads
-// each connection's peer credentials right after accepting it.
+// beyond the cap, connections wait in the kernel's backlog. It reads each
+// connection's peer credentials right after accepting it, and hands a peer
+// that check refuses to refuse at once: an unauthorised peer never holds a
+// slot, however slowly it sends. Without check (control.http), every peer
+// is let in.
 type limitListener struct {
 	net.Listener
 	sem       chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+	check     func(peer) error
+	refuse    func(net.Conn, peer, error)
 }
 
-func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+func newLimitListener(ln net.Listener, n int, check func(peer) error, refuse func(net.Conn, peer, error)) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), check: check, refuse: refuse}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
+	for {
+		select {
+		case l.sem <- struct{}{}:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+		c, err := l.Listener.Accept()
+		if err != nil {
+			<-l.sem
+			return nil, err
+		}
+		p := peerOf(c)
+		if l.check == nil {
+			// control.http: TCP peers have no credentials; nothing there writes.
+			return &peerConn{Conn: c, peer: p, release: func() { <-l.sem }}, nil
+		}
+		if err := l.check(p); err != nil {
+			<-l.sem
+			l.refuse(c, p, err)
+			continue
+		}
+		return &peerConn{Conn: c, peer: p, release: func() { <-l.sem }}, nil
 	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &peerConn{Conn: c, peer: peerOf(c), release: func() { <-l.sem }}, nil
 }
 
 func (l *limitListener) Close() error {

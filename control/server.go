@@ -16,8 +16,9 @@ import (
 // Options configure a Server. The zero value is usable: every limit has a
 // default.
 type Options struct {
-	// Logger receives the audit lines of refused peers, one line per
-	// request (Info for POST, Debug otherwise) and server errors.
+	// Logger receives the audit lines of refused peers (at most 20 at
+	// once, then one a second, with the count of those held back), one
+	// line per request (Info for POST, Debug otherwise) and server errors.
 	Logger *slog.Logger
 	// Groups are the gids whose members (primary or supplementary) may use
 	// the socket, besides root and supd's own uid: control.group's gid, if
@@ -80,6 +81,7 @@ type Server struct {
 	handler http.Handler
 	metrics http.Handler
 
+	refuser  *refuser
 	stopping chan struct{} // closed when Serve's context ends: streams end
 	inflight *gate         // requests being handled
 	trees    treeCache     // GET /v1/tree's body
@@ -92,6 +94,7 @@ func New(b Backend, opts Options) *Server {
 		b:        b,
 		opts:     opts,
 		log:      opts.Logger,
+		refuser:  newRefuser(opts.Logger),
 		stopping: make(chan struct{}),
 		inflight: newGate(),
 		access: access{
@@ -135,7 +138,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns)) }()
+	go func() {
+		errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns, s.access.check, s.refuser.refuse))
+	}()
 
 	var serveErr error
 	select {
