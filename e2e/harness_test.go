@@ -22,6 +22,7 @@ type daemon struct {
 	config string
 	socket string
 	cmd    *exec.Cmd
+	extra  []*os.File // inherited by supd as fds 3, 4, …
 	done   chan struct{}
 	status int // exit status, or 128+signal
 
@@ -62,6 +63,7 @@ func startSupdAt(t *testing.T, d *daemon, args ...string) *daemon {
 	d.cmd.Stdout = lockedWriter{&d.mu, &d.stdout}
 	d.cmd.Stderr = lockedWriter{&d.mu, &d.stderr}
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	d.cmd.ExtraFiles = d.extra
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,10 @@ var (
 	removec  chan []string // cgroups for the reaper to remove
 )
 
-// Init makes this process a child subreaper, finds out whether workers can
-// get cgroups (v2) and kills what a previous supd that died left in its
-// cgroups, then starts the reaper and spawner goroutines. It logs the
+// Init marks the descriptors this process inherited close-on-exec, makes
+// it a child subreaper, finds out whether workers can get cgroups (v2) and
+// kills what a previous supd that died left in its cgroups, then starts
+// the reaper and spawner goroutines. It logs the
 // containment mode: "cgroup v2" with its directory, or "process groups
 // only" with the reason. Start calls it implicitly (logging nowhere) when
 // it was not called first; a later Init only logs the mode again.
@@ -61,6 +62,9 @@ func ensure(log *slog.Logger) (ran bool) {
 
 func setup(log *slog.Logger) error {
 	logger = log
+	if err := closeOnExecAbove2(); err != nil {
+		return fmt.Errorf("init processes: marking inherited descriptors close-on-exec: %w", err)
+	}
 	f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("init processes: %w", err)
