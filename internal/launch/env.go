@@ -12,8 +12,9 @@ import (
 
 // environ builds a worker's environment: supd's own (unless clear_env)
 // without the variables through which a service manager talks to supd,
-// then the worker's env, then extra (supd's own settings for this run).
-func environ(base []string, w *config.Worker, extra ...string) []string {
+// then user (its user's HOME, USER, LOGNAME, SHELL), then the worker's env,
+// then extra (supd's own settings for this run).
+func environ(base, user []string, w *config.Worker, extra ...string) []string {
 	var env []string
 	if !w.ClearEnv {
 		env = notify.StripEnv(base)
@@ -22,6 +23,9 @@ func environ(base []string, w *config.Worker, extra ...string) []string {
 		k, _, _ := strings.Cut(kv, "=")
 		env = slices.DeleteFunc(env, func(e string) bool { return strings.HasPrefix(e, k+"=") })
 		env = append(env, kv)
+	}
+	for _, kv := range user {
+		set(kv)
 	}
 	for _, k := range slices.Sorted(maps.Keys(w.Env)) {
 		set(k + "=" + w.Env[k])

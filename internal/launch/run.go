@@ -95,7 +95,7 @@ func (r *run) prepare() (osproc.Spec, error) {
 	}
 	r.capture = c
 	s.Stdout, s.Stderr = c.Stdout(), c.Stderr()
-	r.env = environ(r.l.o.Env, w, extra...)
+	r.env = environ(r.l.o.Env, userEnv(w.User, lookupPasswd), w, extra...)
 	s.Env = r.env
 	return s, nil
 }
