@@ -11,6 +11,7 @@ import (
 
 	"supd/control/api"
 	"supd/control/client"
+	"supd/internal/escape"
 )
 
 func (a *app) logsCmd() *cobra.Command {
@@ -78,7 +79,7 @@ that could not be.`,
 					a.printJSON(l)
 					return
 				}
-				fmt.Fprintf(a.stdout, "%s%s\n", prefix(l), l.Text)
+				fmt.Fprintf(a.stdout, "%s%s\n", prefix(l), escape.Text(l.Text))
 			}
 			if !follow {
 				lines, err := a.api().Logs(ctx, path, n)
@@ -214,11 +215,15 @@ func (a *app) formatEvent(e api.Event) string {
 	}
 	if e.Message != "" {
 		// A multi-line message (a config's errors) stays indented under it.
-		b.WriteString(": " + strings.ReplaceAll(e.Message, "\n", "\n    "))
+		lines := strings.Split(e.Message, "\n")
+		for i, l := range lines {
+			lines[i] = escape.Text(l)
+		}
+		b.WriteString(": " + strings.Join(lines, "\n    "))
 	}
 	b.WriteByte('\n')
 	for _, l := range e.Tail {
-		b.WriteString("    | " + l + "\n")
+		b.WriteString("    | " + escape.Text(l) + "\n")
 	}
 	return b.String()
 }

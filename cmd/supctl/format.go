@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"supd/control/api"
+	"supd/internal/escape"
 )
 
 // displayPath shows the root, whose path is "", as "/".
@@ -131,7 +132,7 @@ func notes(n *api.Node, now time.Time) string {
 		parts = append(parts, "stopping")
 	}
 	if n.Status != "" {
-		parts = append(parts, n.Status)
+		parts = append(parts, escape.Text(n.Status))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"supd/internal/escape"
 )
 
 // DefaultForwardBuffer bounds the bytes a Forwarder holds for its writer.
@@ -134,7 +136,9 @@ func (f *Forwarder) add(lines []Line) {
 }
 
 // AppendForward appends ln to b as the Forwarder writes it, with its
-// newline.
+// newline. The text's control characters (but tab) are escaped: supd's
+// stdout is often a terminal, and a worker must not forge another's lines
+// there (the file and the ring keep the bytes).
 func AppendForward(b []byte, ln Line) []byte {
 	b = append(b, ln.Path...)
 	if ln.Stream == Stderr {
@@ -146,7 +150,7 @@ func AppendForward(b []byte, ln Line) []byte {
 		b = append(b, '+')
 	}
 	b = append(b, ' ')
-	b = append(b, ln.Text...)
+	b = append(b, escape.Text(ln.Text)...)
 	return append(b, '\n')
 }
 

@@ -21,6 +21,9 @@ func TestAppendForward(t *testing.T) {
 		{Line{Path: "db", Stream: Stdout, Text: "part", Cut: true}, "db |+ part\n"},
 		{Line{Path: "db", Stream: Stderr, Text: "part", Cut: true}, "db !+ part\n"},
 		{Line{Path: "db", Stream: Stdout, Text: ""}, "db | \n"},
+		// A worker cannot forge another's line on supd's terminal: no
+		// carriage return, no cursor movement; a tab stays.
+		{Line{Path: "evil", Stream: Stdout, Text: "x\r\x1b[2Kdb | forged\tline"}, "evil | x^M^[[2Kdb | forged\tline\n"},
 	}
 	for _, tt := range tests {
 		if got := string(AppendForward(nil, tt.ln)); got != tt.want {
