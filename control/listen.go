@@ -96,6 +96,25 @@ func socketFolder(dir string, gid int) error {
 	return nil
 }
 
+// CheckSocketFolder judges, making nothing, the folder of the socket at
+// path as Listen would (`supd check`): nil when it does not exist yet.
+func CheckSocketFolder(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("socket folder %s: a symlink; give the folder it leads to", dir)
+	}
+	if err := safefs.Folder(dir, fi, os.Geteuid()); err != nil {
+		return fmt.Errorf("socket folder %w", err)
+	}
+	return nil
+}
+
 // lockSocket takes PATH.lock, never through a symlink, and only when it is
 // supd's own regular file.
 func lockSocket(path string) (*os.File, error) {

@@ -64,7 +64,7 @@ func Check(path string, verbose bool, out, errw io.Writer) int {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
 	}
-	if err := checkExistingLogs(cfg); err != nil {
+	if err := errors.Join(checkExistingLogs(cfg), checkSocketFolder(cfg)); err != nil {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
 	}

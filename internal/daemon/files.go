@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"supd/config"
+	"supd/control"
+	"supd/control/api"
 	"supd/internal/logcap"
 	"supd/internal/safefs"
 )
@@ -44,6 +46,17 @@ func checkExistingLogs(cfg *config.Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkSocketFolder judges the control socket's folder as supd would at
+// start (for `supd check`, making nothing): the socket of the config, else
+// the default for the user who runs the check.
+func checkSocketFolder(cfg *config.Config) error {
+	sock := cfg.Control.Socket
+	if sock == "" {
+		sock = api.DefaultSocket()
+	}
+	return control.CheckSocketFolder(sock)
 }
 
 // trustConfig fails when a user other than supd's own and root could change

@@ -28,6 +28,10 @@ func TestCheckFiles(t *testing.T) {
 			os.Mkdir(filepath.Join(dir, "logs"), 0o755)
 			os.Symlink("/etc/passwd", filepath.Join(dir, "logs", "w.log"))
 		}, ExitFailed, "", `"w": log file DIR/logs/w.log: not a regular file (a symlink)`},
+		{"a socket folder others may write", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "run"), 0o755)
+			os.Chmod(filepath.Join(dir, "run"), 0o777)
+		}, ExitFailed, "", "socket folder DIR/run: writable by every user and not sticky"},
 		{"a config folder others may write", func(t *testing.T, dir string) {
 			os.Chmod(dir, 0o777)
 		}, ExitOK, "supd.yaml: warning: another user could change the config, so the file watch will not reload it: DIR: writable by every user and not sticky", ""},
@@ -36,7 +40,7 @@ func TestCheckFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "supd.yaml")
-			yaml := "version: 1\nlogs: {dir: logs}\nroot:\n  children:\n    - {name: w, command: [x]}\n"
+			yaml := "version: 1\ncontrol: {socket: run/supd.sock}\nlogs: {dir: logs}\nroot:\n  children:\n    - {name: w, command: [x]}\n"
 			if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 				t.Fatal(err)
 			}
