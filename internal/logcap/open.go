@@ -81,13 +81,14 @@ func (d *folder) open(name string, flags int, excl bool) (*os.File, error) {
 	case err != nil:
 		return nil, &fs.PathError{Op: "open", Path: full, Err: err}
 	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: full, Err: err}
+	}
 	f := os.NewFile(uintptr(fd), full)
 	fi, err := f.Stat()
 	if err == nil {
 		err = safefs.File(full, fi, os.Geteuid())
-	}
-	if err == nil {
-		err = unix.SetNonblock(fd, false)
 	}
 	if err != nil {
 		f.Close()
