@@ -126,7 +126,7 @@ Exit codes: 0 success; 1 the daemon refused or failed the request;
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		a.statusCmd(), a.treeCmd(),
-		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(),
+		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(), a.scaleCmd(),
 		a.logsCmd(), a.eventsCmd(),
 		a.reloadCmd(), a.shutdownCmd(), a.versionCmd(),
 	)

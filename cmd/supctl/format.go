@@ -117,6 +117,9 @@ func notes(n *api.Node, now time.Time) string {
 	if n.Budget != nil {
 		parts = append(parts, "budget "+budget(n.Budget))
 	}
+	if n.Replicas != nil {
+		parts = append(parts, fmt.Sprintf("replicas %d", *n.Replicas))
+	}
 	if n.Held {
 		if n.HeldUntil != nil {
 			parts = append(parts, "held for "+short(n.HeldUntil.Sub(now)))
