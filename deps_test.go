@@ -22,7 +22,8 @@ var allowed = map[string][]string{
 	"supd/control":          {"supd/control/api"},
 	"supd/control/client":   {"supd/control/api"},
 	"supd/internal/version": {},
-	"supd/cmd/supctl":       {"supd/control/api", "supd/control/client", "supd/internal/version"},
+	"supd/internal/tui":     {"supd/control/api"},
+	"supd/cmd/supctl":       {"supd/control/api", "supd/control/client", "supd/internal/version", "supd/internal/tui"},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
