@@ -24,6 +24,7 @@ test: testdeps ## run every test with the race detector
 
 testdeps: ## install the third-party programs the e2e tests run (as root)
 	@if [ "$$(id -u)" = 0 ]; then command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) || true; fi
+	@if [ "$$(id -u)" = 0 ]; then command -v tmux >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux) || true; fi
 
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...

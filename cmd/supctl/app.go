@@ -35,6 +35,7 @@ type app struct {
 	uid            int
 	now            func() time.Time
 	loc            *time.Location // events' times are shown in it
+	isTerminal     func() bool    // top needs one
 
 	socket string // --socket
 	output string // -o
@@ -45,7 +46,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	return &app{
 		stdout: stdout, stderr: stderr,
 		getenv: os.Getenv, uid: os.Getuid(),
-		now: time.Now, loc: time.Local,
+		now: time.Now, loc: time.Local, isTerminal: isTerminal,
 	}
 }
 
@@ -127,7 +128,7 @@ Exit codes: 0 success; 1 the daemon refused or failed the request;
 	root.AddCommand(
 		a.statusCmd(), a.treeCmd(),
 		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(), a.scaleCmd(),
-		a.logsCmd(), a.eventsCmd(),
+		a.logsCmd(), a.eventsCmd(), a.topCmd(),
 		a.reloadCmd(), a.shutdownCmd(), a.versionCmd(),
 	)
 	return root

@@ -334,6 +334,8 @@ func TestExitCodes(t *testing.T) {
 		{"scale negative", f.sock, []string{"scale", "db", "--", "-1"}, 2, "", "invalid N -1: must not be negative", true},
 		{"scale too few args", f.sock, []string{"scale", "db"}, 2, "", "accepts 2 arg(s), received 1", true},
 		{"scale refused", f.sock, []string{"scale", "db", "2"}, 1, "", `supctl: "db" is not a replica set`, true},
+		{"top without a terminal", f.sock, []string{"top"}, 2, "", `top needs a terminal (standard input and output are not both one); use "supctl tree"`, true},
+		{"top as JSON", f.sock, []string{"-o", "json", "top"}, 2, "", "top has no JSON output", true},
 		{"bad -o", f.sock, []string{"-o", "yaml", "status"}, 2, "", `invalid -o "yaml"`, true},
 		{"bad duration", f.sock, []string{"stop", "--for", "10", "db"}, 2, "", `invalid argument "10" for "--for"`, true},
 		{"negative duration", f.sock, []string{"stop", "--for", "-1m", "db"}, 2, "", "must not be negative", true},
@@ -401,7 +403,7 @@ func TestNewCommand(t *testing.T) {
 	for _, c := range cmd.Commands() {
 		names = append(names, c.Name())
 	}
-	want := "events logs reload restart scale shutdown signal start status stop tree version"
+	want := "events logs reload restart scale shutdown signal start status stop top tree version"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("commands %q, want %q", got, want)
 	}

@@ -220,6 +220,17 @@ func (m *Model) filterKey(k KeyMsg) []Effect {
 	}
 	m.filter = m.input
 	m.rebuild()
+	// Select the first match rather than an ancestor shown for context.
+	f := strings.ToLower(m.filter)
+	if n := m.selected(); f != "" && n != nil && !strings.Contains(strings.ToLower(n.Path), f) {
+		for i, r := range m.rows {
+			if strings.Contains(strings.ToLower(r.n.Path), f) {
+				m.sel, m.selPath = i, r.n.Path
+				m.scrollTo()
+				break
+			}
+		}
+	}
 	return m.selectionChanged()
 }
 

@@ -261,6 +261,9 @@ func TestFilterAndCollapse(t *testing.T) {
 	h.line(`^    └── api +running`)
 	h.noLine(`db|front|pool`)
 	h.line(`^/ap▏`)
+	if p, _ := h.m.Selected(); p != "web/api" {
+		t.Errorf("filtering selected %q, want the first match", p)
+	}
 	h.keys("enter")
 	h.line(`filter "ap" +live$`)
 	h.keys("esc")

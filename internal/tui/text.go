@@ -172,7 +172,7 @@ func DescribeRestart(r *api.Restart) string {
 	}
 	s := fmt.Sprintf("%s restarts %s", r.Strategy, strings.Join(paths, ", "))
 	if r.Delay > 0 {
-		s += " after " + Period(r.Delay)
+		s += " after " + Period(api.Duration(time.Duration(r.Delay).Round(time.Millisecond)))
 	}
 	return s + " (" + budget + ")"
 }
