@@ -77,21 +77,11 @@ func (t *topModel) run(fx []tui.Effect) tea.Cmd {
 			msg := e.Msg
 			cmds = append(cmds, tea.Tick(e.After, func(time.Time) tea.Msg { return msg }))
 		case tui.Connect:
-			if t.stopConn != nil {
-				t.stopConn()
-			}
-			var ctx context.Context
-			ctx, t.stopConn = context.WithCancel(t.ctx)
-			go t.connect(ctx, e)
+			go t.connect(t.replace(&t.stopConn), e)
 		case tui.FetchNodes:
 			go t.fetch(e)
 		case tui.FollowLogs:
-			if t.stopLogs != nil {
-				t.stopLogs()
-			}
-			var ctx context.Context
-			ctx, t.stopLogs = context.WithCancel(t.ctx)
-			go t.followLogs(ctx, e)
+			go t.followLogs(t.replace(&t.stopLogs), e)
 		case tui.StopLogs:
 			if t.stopLogs != nil {
 				t.stopLogs()
@@ -102,6 +92,16 @@ func (t *topModel) run(fx []tui.Effect) tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// replace ends the streams of *stop and returns the context of the next.
+func (t *topModel) replace(stop *context.CancelFunc) context.Context {
+	if *stop != nil {
+		(*stop)()
+	}
+	ctx, cancel := context.WithCancel(t.ctx)
+	*stop = cancel
+	return ctx
 }
 
 // historyN is how many past events the events pane starts with.
