@@ -408,3 +408,16 @@ func TestNewCommand(t *testing.T) {
 		t.Errorf("commands %q, want %q", got, want)
 	}
 }
+
+// top reaches supd before it takes the screen: a wrong socket is exit 3,
+// as for every command.
+func TestTopUnreachable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.sock")
+	var out, errb bytes.Buffer
+	a := newApp(&out, &errb)
+	a.isTerminal = func() bool { return true }
+	code := a.run(context.Background(), []string{"--socket", missing, "top"})
+	if code != exitUnreachable || !strings.Contains(errb.String(), "cannot reach supd at "+missing) || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and the socket named", code, out.String(), errb.String())
+	}
+}
