@@ -41,7 +41,8 @@ var allowed = map[string][]string{
 	// Docs made from the code.
 	"supd/internal/docgen":        {},
 	"supd/config/internal/gendoc": {"supd/config"},
-	"supd/cmd/supctl":             {"supd/control/api", "supd/control/client", "supd/internal/version"},
+	"supd/internal/tui":           {"supd/control/api"},
+	"supd/cmd/supctl":             {"supd/control/api", "supd/control/client", "supd/internal/version", "supd/internal/tui"},
 
 	// Helpers and test-only packages.
 	"supd/internal/testproc":               {"supd/internal/testproc/testprocbuild"},
