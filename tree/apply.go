@@ -21,6 +21,10 @@ func (s *supervisor) apply(m applyPlan) {
 		m.refused.Store(&err)
 		return
 	}
+	if s.spec.Replicas != nil && m.spec.Replicas != nil {
+		s.applyReplicas(m)
+		return
+	}
 	old := s.byName
 	s.byName = make(map[string]*child, len(m.spec.Children))
 	kids := make([]*child, 0, len(m.spec.Children))

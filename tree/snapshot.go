@@ -28,17 +28,28 @@ type Snapshot struct {
 	Start    config.StartMode
 	Budget   Budget
 	Children []*Snapshot
+	// Replicas is a replica set's number of instances; -1 for any other
+	// supervisor.
+	Replicas int
 
 	sup *supervisor // a nested supervisor's owner, as its parent published it
+}
+
+// child returns the snapshot of the child named name, or nil.
+func (sn *Snapshot) child(name string) *Snapshot {
+	for _, c := range sn.Children {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // owner returns the owner of the nested supervisor named name among the
 // children of this supervisor's published snapshot, or nil.
 func (sn *Snapshot) owner(name string) *supervisor {
-	for _, c := range sn.Children {
-		if c.Name == name {
-			return c.sup
-		}
+	if c := sn.child(name); c != nil {
+		return c.sup
 	}
 	return nil
 }
@@ -60,6 +71,10 @@ func (s *supervisor) publish() {
 		Strategy: s.spec.Strategy, Start: s.spec.Start,
 		Budget:   Budget{Used: s.in.used(s.now, s.spec.Period), Max: s.spec.MaxRestarts, Period: s.spec.Period},
 		Children: make([]*Snapshot, len(s.children)),
+		Replicas: -1,
+	}
+	if s.spec.Replicas != nil {
+		snap.Replicas = len(s.instances())
 	}
 	if s.self != nil {
 		snap.Name = s.self.name

@@ -40,6 +40,7 @@ type supervisor struct {
 	answers    []answer // replies to manual operations, sent after publish
 	events     []Event  // this step's events, sent after publish
 	reports    []func() // this step's reports up, sent after its events
+	rolling    []*child // a replica set's instances still to restart, in order
 	timer      *time.Timer
 	timerAt    time.Time
 	ended      bool // removed by a reload: the loop returns
@@ -105,8 +106,7 @@ func (s *supervisor) run(ctx context.Context) {
 		s.expire()
 		s.advance()
 		s.arm()
-		s.publish()
-		s.sendEvents()
+		s.flush()
 		s.sendReports()
 		s.sendAnswers()
 		if s.ended {
@@ -169,6 +169,8 @@ func (s *supervisor) handle(m msg) {
 		s.command(m)
 	case applyPlan:
 		s.apply(m)
+	case scaleTo:
+		s.scale(m)
 	case endSelf:
 		s.end()
 	case ping:

@@ -76,13 +76,7 @@ func (b backend) Signal(ctx context.Context, path, sig string, group bool) error
 // Scale answers for every node that exists today: replica sets (SPEC
 // §2.10) are not built yet, so no node can be scaled.
 func (b backend) Scale(ctx context.Context, path string, n int) error {
-	if _, err := b.Node(path); err != nil {
-		return err
-	}
-	if path == "" {
-		path = "/"
-	}
-	return categorised{fmt.Errorf("%q is not a replica set", path), api.ErrConflict}
+	return apiErr(b.d.tree.Scale(ctx, path, n))
 }
 
 // paths turns a node path into the log selection: "" is every worker.

@@ -110,7 +110,19 @@ func Notes(n *api.Node, now time.Time) string {
 		parts = append(parts, "budget "+Budget(n.Budget))
 	}
 	if n.Replicas != nil {
-		parts = append(parts, fmt.Sprintf("replicas %d", *n.Replicas))
+		// "3/4 running" where the instances are at hand (status, tree),
+		// the count alone where they are not (top keeps nodes one by one).
+		if len(n.Children) == *n.Replicas && *n.Replicas > 0 {
+			running := 0
+			for _, c := range n.Children {
+				if c.State == api.StateRunning {
+					running++
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%d/%d running", running, *n.Replicas))
+		} else {
+			parts = append(parts, fmt.Sprintf("replicas %d", *n.Replicas))
+		}
 	}
 	if n.Held {
 		if n.HeldUntil != nil {
