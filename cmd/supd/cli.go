@@ -78,6 +78,7 @@ func Command() *cobra.Command {
 	check.Flags().StringVar(&checkConfig, "config", "", "config file")
 	check.Flags().BoolVar(&checkDiff, "diff", false, "print the reload plan from OLD to NEW")
 	root.AddCommand(check)
+	root.AddCommand(importCommand())
 
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
