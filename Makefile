@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 60s
 
-.PHONY: help build run test testdeps bench fuzz lint install clean
+.PHONY: help build run test testdeps bench fuzz lint install docs package clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -22,8 +22,14 @@ test: testdeps ## run every test with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-testdeps: ## install the third-party programs the e2e tests run (as root)
-	@if [ "$$(id -u)" = 0 ]; then command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) || true; fi
+testdeps: ## install the third-party programs the tests run (as root): redis-server, systemd-analyze, man
+	@if [ "$$(id -u)" = 0 ]; then \
+		missing=; \
+		command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+		command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+		command -v man >/dev/null || missing="$$missing man-db"; \
+		[ -z "$$missing" ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) || true; \
+	fi
 
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
@@ -38,6 +44,25 @@ lint: ## gofmt and go vet
 install: build ## install supd and supctl into PREFIX/bin
 	install -D -m 0755 $(BIN)/supd $(DESTDIR)$(PREFIX)/bin/supd
 	install -D -m 0755 $(BIN)/supctl $(DESTDIR)$(PREFIX)/bin/supctl
+
+# The Debian package's version: the git description, as Debian spells it.
+PKG_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null | sed 's/^v//; s/-/+/g; s/^[^0-9]/0.0.0~git&/')
+PKG_STAGE   := $(BIN)/pkg
+
+package: build ## build the Debian package bin/supd_VERSION_ARCH.deb (with nfpm)
+	rm -rf $(PKG_STAGE) && mkdir -p $(PKG_STAGE)/man
+	cp $(BIN)/supd $(BIN)/supctl $(PKG_STAGE)/
+	for f in docs/*.[1-8]; do s=$${f##*.}; mkdir -p $(PKG_STAGE)/man/man$$s && \
+		gzip -9n < $$f > $(PKG_STAGE)/man/man$$s/$${f##*/}.gz || exit 1; done
+	PKG_VERSION='$(PKG_VERSION)' PKG_ARCH=$$($(GO) env GOARCH) PKG_STAGE='$(PKG_STAGE)' \
+		$(GO) tool nfpm package --config packaging/nfpm.yaml --packager deb --target $(BIN)/
+
+# Each line generates part of docs/ from the code; the tests fail when a
+# committed copy is stale.
+docs: ## regenerate docs/ from the code: man pages, completions, the config reference
+	$(GO) test ./cmd/supd -run '^TestDocs$$' -count=1 -update
+	$(GO) test ./cmd/supctl -run '^TestDocs$$' -count=1 -update
+	$(GO) run ./config/internal/gendoc -o docs
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"supd/control":          {"supd/control/api"},
 	"supd/control/client":   {"supd/control/api"},
 	"supd/internal/version": {},
+	"supd/internal/docgen":  {},
 	"supd/cmd/supctl":       {"supd/control/api", "supd/control/client", "supd/internal/version"},
 }
 

@@ -74,29 +74,11 @@ func nodeLoc(yamlPath, path string) string {
 	return fmt.Sprintf("%s %q", yamlPath, path)
 }
 
-// opt is a field as written: set says whether the file gave it, at where.
+// opt is a value as written: set says whether the file gave it, at where.
 type opt[T any] struct {
 	set bool
 	v   T
 	at  pos
-}
-
-func some[T any](v T, n *yaml.Node) opt[T] { return opt[T]{true, v, posOf(n)} }
-
-// or returns o if it was set, else fallback.
-func (o opt[T]) or(fallback opt[T]) opt[T] {
-	if o.set {
-		return o
-	}
-	return fallback
-}
-
-// get returns the value, or def when unset.
-func (o opt[T]) get(def T) T {
-	if o.set {
-		return o.v
-	}
-	return def
 }
 
 // decoder walks the yaml.Node tree of one file, collecting every error.
@@ -110,6 +92,16 @@ type decoder struct {
 	nodes  int            // budget used, see maxNodes
 	pos    map[string]pos // loc → position of its value, kept for Lint
 	halted bool           // maxNodes or maxErrors reached: stop walking
+
+	defaults  spec     // the built-in defaults, once decoded
+	inst      instMode // what ${SUPD_INSTANCE} does in the worker being decoded
+	instField bool     // the value being decoded is one where ${SUPD_INSTANCE} may stand
+	markAt    pos      // where the value being decoded first has ${SUPD_INSTANCE}
+}
+
+// add records an error made elsewhere (ReplicaSet.Instance).
+func (d *decoder) add(e *Error) {
+	d.errorAt(pos{e.Line, e.Col}, loc{field: e.Path}, "%s", e.Msg)
 }
 
 // errorAt records an error. After maxErrors the walk stops: a file that
@@ -139,7 +131,7 @@ func (d *decoder) spend(n *yaml.Node, k int) bool {
 		d.halted = true
 		p := posOf(n)
 		d.errs = append(d.errs, &Error{File: d.file, Line: p.line, Col: p.col,
-			Msg: fmt.Sprintf("config too large (more than %d nodes once aliases are expanded)", maxNodes)})
+			Msg: fmt.Sprintf("config too large (more than %d nodes once aliases and replicas are expanded)", maxNodes)})
 		return false
 	}
 	return true

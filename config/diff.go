@@ -28,6 +28,10 @@ func Diff(old, new *Config) Plan {
 
 func diffSupervisor(p *Plan, path string, old, new *Supervisor) {
 	fields := diffStruct(nil, "", reflect.ValueOf(*old), reflect.ValueOf(*new), supervisorOwnField)
+	if o, n := replicaCount(old), replicaCount(new); o != n {
+		// A replica set's count: its instances are added or removed below.
+		fields = append(fields, FieldChange{Field: "replicas", Old: o, New: n})
+	}
 	p.Changes = append(p.Changes, change(path, true, ActionUpdate, fields))
 	before := make(map[string]Node, len(old.Children))
 	for _, n := range old.Children {
@@ -43,6 +47,8 @@ func diffSupervisor(p *Plan, path string, old, new *Supervisor) {
 		case (o.Worker == nil) != (n.Worker == nil):
 			whole(p, cp, o, ActionRemove)
 			whole(p, cp, n, ActionAdd)
+		case n.Worker != nil && old.Replicas != nil && new.Replicas != nil:
+			diffWorker(p, cp, o.Worker, sameCount(o.Worker, n.Worker))
 		case n.Worker != nil:
 			diffWorker(p, cp, o.Worker, n.Worker)
 		default:
@@ -76,6 +82,19 @@ func diffWorker(p *Plan, path string, old, new *Worker) {
 	default:
 		p.Changes = append(p.Changes, change(path, false, ActionUpdate, live))
 	}
+}
+
+// sameCount is instance new of a replica set with the old instance's
+// SUPD_REPLICAS: a scale changes the count that new instances see, and
+// leaves the others untouched (SPEC §2.10).
+func sameCount(old, new *Worker) *Worker {
+	if old.Env[ReplicasVar] == new.Env[ReplicasVar] {
+		return new
+	}
+	w := *new
+	w.Env = maps.Clone(new.Env)
+	w.Env[ReplicasVar] = old.Env[ReplicasVar]
+	return &w
 }
 
 // change is a Change; an update without fields is a keep.
@@ -114,8 +133,22 @@ var liveLogField = map[string]bool{
 // which apply in place; its Name and Children are matched by Diff itself.
 // TestDiffClassifiesEveryField fails on a field that is in neither.
 var supervisorLive = map[string]bool{
-	"Strategy": true, "MaxRestarts": true, "Period": true, "Start": true,
+	"Strategy": true, "MaxRestarts": true, "Period": true, "Start": true, "Stop": true,
 	"Restart": true, "AutoShutdown": true, "Significant": true,
+}
+
+// supervisorMatched holds the fields of Supervisor that Diff compares by
+// matching: its name, its children, and a replica set's count (whose
+// instances are its children).
+var supervisorMatched = map[string]bool{"Name": true, "Children": true, "Replicas": true}
+
+// replicaCount is a replica set's count as written, "" for a plain
+// supervisor.
+func replicaCount(s *Supervisor) string {
+	if s.Replicas == nil {
+		return ""
+	}
+	return strconv.Itoa(s.Replicas.Count)
 }
 
 func supervisorOwnField(name string) bool { return supervisorLive[name] }

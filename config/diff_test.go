@@ -158,6 +158,21 @@ children:
 children:
   - {name: s, children: [{name: w, command: x}, {name: t, children: [{name: v, command: x}]}]}`, `
 children: []`, ":keep s:remove s/w:remove s/t:remove s/t/v:remove"},
+		{"replicas scale", `
+children:
+  - {name: w, command: x, replicas: 2}`, `
+children:
+  - {name: w, command: x, replicas: 3}`, ":keep w:update w/0:keep w/1:keep w/2:add"},
+		{"a replica set's command restarts every instance", `
+children:
+  - {name: w, command: x, replicas: 2}`, `
+children:
+  - {name: w, command: y, replicas: 2}`, ":keep w:keep w/0:restart w/1:restart"},
+		{"a worker becomes a replica set", `
+children:
+  - {name: w, command: x}`, `
+children:
+  - {name: w, command: x, replicas: 1}`, ":keep w:remove w:add w/0:add"},
 		{"supervisor fields apply in place", `
 strategy: one_for_one
 children:
@@ -188,13 +203,18 @@ func TestDiffSupervisorFieldNames(t *testing.T) {
 	if want := "[{strategy one_for_one one_for_all} {period 5s 1m0s}]"; got != want {
 		t.Fatalf("fields %s, want %s", got, want)
 	}
+	p = diffOf(t, old, "version: 1\nroot:\n  stop: parallel\n  children:\n    - {name: w, command: x, replicas: 2}\n")
+	got = fmt.Sprint(p.Changes[0].Fields)
+	if want := "[{stop sequential parallel}]"; got != want {
+		t.Fatalf("fields %s, want %s", got, want)
+	}
 }
 
 // Every field of a worker and of a supervisor is classified: a new field
 // in neither group fails here, so that reload cannot forget it.
 func TestDiffClassifiesEveryField(t *testing.T) {
 	for f := range reflect.TypeFor[Supervisor]().Fields() {
-		if f.Name != "Name" && f.Name != "Children" && !supervisorLive[f.Name] {
+		if !supervisorMatched[f.Name] && !supervisorLive[f.Name] {
 			t.Errorf("Supervisor.%s: say in diff.go how a reload treats it", f.Name)
 		}
 	}

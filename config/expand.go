@@ -13,11 +13,14 @@ import (
 // `sh -c 'echo $HOME'` reaches the shell untouched. changed reports whether
 // anything was replaced: a scalar that was written as a string but came out
 // of an expansion may then stand for a number or a boolean.
-func expand(s string, env func(string) (string, bool)) (out string, changed bool, err error) {
+//
+// ${SUPD_INSTANCE} is not looked up in env: instance gives its value, or the
+// error that it has none here.
+func expand(s string, env func(string) (string, bool), instance func() (string, error)) (out string, changed bool, err error) {
 	if !strings.Contains(s, "$") {
 		return s, false, nil
 	}
-	x := expander{s: s, env: env}
+	x := expander{s: s, env: env, instance: instance}
 	out, err = x.text(false)
 	if err != nil {
 		return "", false, err
@@ -26,11 +29,12 @@ func expand(s string, env func(string) (string, bool)) (out string, changed bool
 }
 
 type expander struct {
-	s       string
-	i       int
-	env     func(string) (string, bool)
-	skip    int // > 0 while reading a default that will not be used
-	changed bool
+	s        string
+	i        int
+	env      func(string) (string, bool)
+	instance func() (string, error)
+	skip     int // > 0 while reading a default that will not be used
+	changed  bool
 }
 
 // text reads up to the end of s or, inside a default, up to its closing
@@ -89,14 +93,20 @@ func (x *expander) variable() (string, error) {
 		return "", fmt.Errorf("bad variable name in %q: want ${NAME} or ${NAME:-default}", x.s[start:end])
 	case x.s[j] == '}':
 		x.i = j + 1
-		v, ok := x.env(name)
+		v, ok, err := x.lookup(name)
+		if err != nil {
+			return "", err
+		}
 		if !ok && x.skip == 0 {
 			return "", fmt.Errorf("${%s} is not set (write ${%s:-default} to give a default)", name, name)
 		}
 		return v, nil
 	case strings.HasPrefix(x.s[j:], ":-"):
 		x.i = j + 2
-		v, ok := x.env(name)
+		v, ok, err := x.lookup(name)
+		if err != nil {
+			return "", err
+		}
 		use := !ok || v == ""
 		if !use {
 			x.skip++
@@ -116,6 +126,20 @@ func (x *expander) variable() (string, error) {
 	default:
 		return "", fmt.Errorf("bad ${%s%c...} in %q: want ${NAME} or ${NAME:-default}", name, x.s[j], x.s)
 	}
+}
+
+// lookup finds a variable's value. Inside a default that will not be used
+// nothing is asked, so ${SUPD_INSTANCE} there is no error either.
+func (x *expander) lookup(name string) (string, bool, error) {
+	if name != InstanceVar {
+		v, ok := x.env(name)
+		return v, ok, nil
+	}
+	if x.skip > 0 {
+		return "", true, nil
+	}
+	v, err := x.instance()
+	return v, err == nil, err
 }
 
 func isEnvNameByte(c byte, first bool) bool {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,9 @@ func TestExpand(t *testing.T) {
 		want    string
 		changed bool
 		err     string
+
+		env        string // added to the environment
+		noInstance bool   // ${SUPD_INSTANCE} has no value here
 	}{
 		{in: "plain", want: "plain"},
 		{in: "", want: ""},
@@ -43,9 +47,31 @@ func TestExpand(t *testing.T) {
 		{in: "${9A}", err: "bad variable name"},
 		{in: "${A-x}", err: "want ${NAME} or ${NAME:-default}"},
 		{in: "${A:x}", err: "want ${NAME} or ${NAME:-default}"},
+		// ${SUPD_INSTANCE} comes from the instance, never from env.
+		{in: "p${SUPD_INSTANCE}", want: "p<i>", changed: true},
+		{in: "${SUPD_INSTANCE:-x}", want: "<i>", changed: true},
+		{in: "${UNSET:-${SUPD_INSTANCE}}", want: "<i>", changed: true},
+		{in: "${A:-${SUPD_INSTANCE}}", want: "a", changed: true},
+		{in: "$${SUPD_INSTANCE}", want: "${SUPD_INSTANCE}", changed: true},
+		{in: "${SUPD_INSTANCE}", env: "SUPD_INSTANCE=7", noInstance: true, err: "no instance"},
+		{in: "${A:-${SUPD_INSTANCE}}", noInstance: true, want: "a", changed: true}, // unused: no error
 	}
 	for _, tt := range tests {
-		got, changed, err := expand(tt.in, env)
+		lookup := env
+		if tt.env != "" {
+			extra := envOf(tt.env)
+			lookup = func(k string) (string, bool) {
+				if v, ok := extra(k); ok {
+					return v, true
+				}
+				return env(k)
+			}
+		}
+		instance := func() (string, error) { return "<i>", nil }
+		if tt.noInstance {
+			instance = func() (string, error) { return "", errors.New("no instance here") }
+		}
+		got, changed, err := expand(tt.in, lookup, instance)
 		switch {
 		case tt.err != "":
 			if err == nil || !strings.Contains(err.Error(), tt.err) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -80,9 +81,12 @@ func (l *linter) supervisor(s *Supervisor, yamlPath, path string) {
 				l.warn(cl, []string{"significant", "restart"}, "a permanent child is always restarted, so its exit never triggers auto_shutdown %s", s.AutoShutdown)
 			}
 		}
-		if child.Supervisor != nil {
+		switch {
+		case child.Supervisor != nil && child.Supervisor.Replicas != nil:
+			l.replicaSet(child.Supervisor, cl)
+		case child.Supervisor != nil:
 			l.supervisor(child.Supervisor, cy, cp)
-		} else {
+		default:
 			l.worker(child.Worker, cl)
 		}
 	}
@@ -120,6 +124,12 @@ func (l *linter) intensity(s *Supervisor, node string) {
 		}
 	}
 	if restartable == 0 {
+		return
+	}
+	if s.Replicas != nil {
+		l.warn(node, []string{"backoff.initial", "backoff", "replicas"},
+			"its backoff lets at most %s of its instances fall within period %s, so this replica set can never exceed max_restarts %d (its parent's) and never gives up",
+			plural(total, "restart"), s.Period, s.MaxRestarts)
 		return
 	}
 	l.warn(node, []string{"max_restarts", "period"},
@@ -193,6 +203,50 @@ func (l *linter) worker(w *Worker, node string) {
 		l.warn(node, []string{"stop_timeout"},
 			"%s is not shorter than shutdown_timeout %s: a shutdown SIGKILLs this worker before its stop_timeout ends", shown, l.c.ShutdownTimeout)
 	}
+}
+
+// replicaSet lints a worker with replicas: its fields once, as written,
+// and what its instances would share.
+func (l *linter) replicaSet(s *Supervisor, node string) {
+	r := s.Replicas
+	w := r.template
+	l.worker(w, node)
+	l.intensity(s, node)
+	if r.Count < 2 {
+		return
+	}
+	if f := w.Logs.File; f != "" && !strings.Contains(f, instanceMark) {
+		l.warn(node, []string{"logs.file", "logs"},
+			"all %d instances write %s: put ${SUPD_INSTANCE} in it to give each its own", r.Count, f)
+	}
+	for _, a := range addresses(w) {
+		if !strings.Contains(a.addr, instanceMark) {
+			l.warn(node, []string{a.field, a.block},
+				"all %d instances are probed at %s: put ${SUPD_INSTANCE} in it (e.g. in the port) so that each instance's own address is checked", r.Count, a.addr)
+		}
+	}
+}
+
+type address struct{ block, field, addr string }
+
+// addresses lists the http and tcp targets of a worker's probes.
+func addresses(w *Worker) []address {
+	var out []address
+	add := func(block string, p *Probe) {
+		if p.HTTP != "" {
+			out = append(out, address{block, block + ".http", p.HTTP})
+		}
+		if p.TCP != "" {
+			out = append(out, address{block, block + ".tcp", p.TCP})
+		}
+	}
+	if w.Ready.Probe != nil {
+		add("ready", w.Ready.Probe)
+	}
+	if w.Health != nil {
+		add("health", &w.Health.Probe)
+	}
+	return out
 }
 
 func (l *linter) probe(node, block string, p Probe) {

@@ -7,18 +7,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 )
-
-// DefaultShutdownTimeout bounds a whole shutdown (SPEC §1).
-const DefaultShutdownTimeout = 60 * time.Second
 
 // Version is the only config version.
 const Version = 1
@@ -97,52 +96,81 @@ func parse(file string, data []byte, env func(string) (string, bool), acct accou
 // config decodes the whole file. The version is checked before anything
 // else, since every other field means what version 1 says.
 func (d *decoder) config(data []byte) *Config {
-	top := d.document(data)
-	if top == nil {
+	n := d.document(data)
+	if n == nil {
 		return nil
 	}
-	if top.Kind != yaml.MappingNode {
-		d.errorf(top, loc{}, "the config must be a mapping with version: 1 and root:, got %s", describe(top))
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, loc{}, "the config must be a mapping with version: 1 and root:, got %s", describe(n))
 		return nil
 	}
-	entries, _ := d.mapping(top, loc{})
-	if !d.version(top, entries) {
+	entries, _ := d.mapping(n, loc{})
+	if !d.version(n, entries) {
 		return nil
 	}
-	entries = d.check(entries, loc{}, fieldSet{known: []string{"version", "control", "logs", "shutdown_timeout", "defaults", "root"}})
-
-	c := &Config{
-		Version:         Version,
-		Control:         Control{Mode: 0o660, GID: -1},
-		ShutdownTimeout: DefaultShutdownTimeout,
-	}
-	t := &tree{logFiles: map[string]string{}}
-	if e, ok := find(entries, "control"); ok {
-		c.Control = d.control(e.v, loc{field: "control"})
-	}
-	if e, ok := find(entries, "logs"); ok {
-		t.global = d.logs(e.v, loc{field: "logs"}, false)
-	}
-	c.Logs = t.global.global()
-	if e, ok := find(entries, "shutdown_timeout"); ok {
-		if v, ok := d.duration(e.v, loc{field: "shutdown_timeout"}, positive); ok {
-			c.ShutdownTimeout = v
-			d.record(loc{field: "shutdown_timeout"}, posOf(e.v))
+	entries = d.check(entries, loc{}, fieldSet{known: names(topFields)})
+	c := topDefaults()
+	c.Version = Version
+	top := topState{c: &c, t: &tree{logFiles: map[string]logOwner{}}}
+	// In the table's order, not the file's: the blocks that nodes inherit
+	// come before the root.
+	for _, f := range topFields {
+		if e, ok := find(entries, f.name); ok && f.decode != nil {
+			l := loc{field: f.name}
+			if f.decode(d, e.v, l, &top) {
+				d.record(l, posOf(e.v))
+			}
 		}
 	}
-	if e, ok := find(entries, "defaults"); ok {
-		l := loc{field: "defaults"}
-		if de, ok := d.mapping(e.v, l); ok {
-			t.defaults = d.workerSpec(de, l, true)
-		}
+	top.c.Logs = globalLogs(top.t.global.over(d.builtin()))
+	if _, ok := find(entries, "root"); !ok {
+		d.errorf(n, loc{field: "root"}, "required: the root supervisor and its children")
 	}
-	if e, ok := find(entries, "root"); ok {
-		c.Root = d.root(e.v, t)
-	} else {
-		d.errorf(top, loc{field: "root"}, "required: the root supervisor and its children")
-	}
-	return c
+	return top.c
 }
+
+// topState is what the top-level fields decode into.
+type topState struct {
+	c *Config
+	t *tree
+}
+
+// topFields are the fields at the top of the file, in the order they are
+// decoded.
+var topFields = []field[topState]{
+	{fieldDoc: fieldDoc{"version", "integer", "", "required", "the config's format; the only version is 1"}},
+	{fieldDoc{"control", "mapping, see control", "", "", "the control socket"},
+		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
+			top.c.Control = d.control(n, l)
+			return true
+		}},
+	{fieldDoc{"logs", "mapping, see logs", "", "", "log settings of every worker; each may override them under its own `logs:`"},
+		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
+			top.t.global = spec{}
+			d.put(workerIndex["logs"], n, l, "logs", top.t.global, false)
+			return true
+		}},
+	{fieldDoc{"shutdown_timeout", "duration", "60s", "", "upper bound for a whole shutdown; then everything left is SIGKILLed"},
+		into(durationOf(positive), func(top *topState, v time.Duration) { top.c.ShutdownTimeout = v })},
+	{fieldDoc{"defaults", "mapping, see defaults", "", "none", "worker fields applied where a worker leaves them unset"},
+		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
+			if entries, ok := d.mapping(n, l); ok {
+				d.inst = instExpands
+				top.t.defaults = d.workerSpec(entries, l, false)
+				d.inst = instNowhere
+			}
+			return true
+		}},
+	{fieldDoc{"root", "mapping, see supervisor", "", "required", "the root supervisor (it has no name)"},
+		func(d *decoder, n *yaml.Node, l loc, top *topState) bool {
+			top.c.Root = d.root(n, top.t)
+			return true
+		}},
+}
+
+var topDefaults = sync.OnceValue(func() Config {
+	return *defaultsOf(topFields, topState{c: &Config{Control: controlDefaults()}}).c
+})
 
 // document parses data into its single YAML document's top node.
 func (d *decoder) document(data []byte) *yaml.Node {
@@ -258,34 +286,39 @@ func (d *decoder) version(top *yaml.Node, entries []entry) bool {
 	return true
 }
 
+// controlFields are the fields of the control block.
+var controlFields = []field[Control]{
+	{fieldDoc{"socket", "path", "", "$SUPD_SOCKET, else /run/supd/supd.sock for root, else $XDG_RUNTIME_DIR/supd.sock, else /tmp/supd-$UID/supd.sock", "the control socket's path"},
+		into(absPath, func(c *Control, v string) { c.Socket = v })},
+	{fieldDoc{"mode", "octal file mode", `"0660"`, "", "the socket file's mode"},
+		into((*decoder).mode, func(c *Control, v uint32) { c.Mode = v })},
+	{fieldDoc{"group", "name or number", "", "none", "members of this group (primary or supplementary) may use the socket; root and supd's own uid always may"},
+		into((*decoder).group, func(c *Control, v groupRef) { c.Group, c.GID = v.name, int(v.gid) })},
+	{fieldDoc{"http", "HOST:PORT", "", "off", "a read-only TCP listener for Prometheus and orchestrators' probes: GET /metrics, /healthz and /readyz only"},
+		into((*decoder).hostPort, func(c *Control, v string) { c.HTTP = v })},
+}
+
+// hostPort decodes a TCP listen address, HOST:PORT.
+func (d *decoder) hostPort(n *yaml.Node, l loc) (string, bool) {
+	v, ok := d.nonEmpty(n, l)
+	if !ok {
+		return "", false
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		d.errorf(n, l, "%q is not HOST:PORT, e.g. 127.0.0.1:9184", v)
+		return "", false
+	}
+	return v, true
+}
+
+var controlDefaults = sync.OnceValue(func() Control { return defaultsOf(controlFields, Control{GID: -1}) })
+
 // control decodes the control block.
 func (d *decoder) control(n *yaml.Node, l loc) Control {
-	c := Control{Mode: 0o660, GID: -1}
-	entries, ok := d.mapping(n, l)
-	if !ok {
-		return c
-	}
-	for _, e := range d.check(entries, l, fieldSet{known: []string{"socket", "mode", "group"}}) {
-		fl := l.dot(e.key)
-		switch e.key {
-		case "socket":
-			if v, ok := d.nonEmpty(e.v, fl); ok {
-				c.Socket = d.abs(v)
-			}
-		case "mode":
-			if v, ok := d.mode(e.v, fl); ok {
-				c.Mode = v
-			}
-		case "group":
-			if v, ok := d.nonEmpty(e.v, fl); ok {
-				gid, err := d.acct.group(v)
-				if err != nil {
-					d.errorf(e.v, fl, "%v", err)
-				} else {
-					c.Group, c.GID = v, int(gid)
-				}
-			}
-		}
+	c := controlDefaults()
+	if entries, ok := d.mapping(n, l); ok {
+		entries = d.check(entries, l, fieldSet{known: names(controlFields)})
+		decodeFields(d, entries, l, controlFields, &c, func(string, pos) {})
 	}
 	return c
 }

@@ -7,91 +7,32 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Log defaults of SPEC §1.
-const (
-	DefaultLogMaxSize  = 10 << 20
-	DefaultLogMaxFiles = 5
-	DefaultLogRing     = 1 << 20
-)
-
-// logsSpec is a `logs:` block as written: the global one, the one under
-// `defaults:` or a worker's. A worker's settings are its own block laid over
-// the defaults' over the global one, field by field.
-type logsSpec struct {
-	dir      opt[string] // absolute; "" turns file logging off
-	file     opt[string] // absolute; worker blocks only
-	maxSize  opt[int64]
-	maxFiles opt[int]
-	compress opt[bool]
-	ring     opt[int64]
-	forward  opt[Forward]
-}
-
-var logsFields = []string{"dir", "max_size", "max_files", "compress", "ring", "forward"}
-
-// logs decodes a logs block; withFile allows `file:`.
-func (d *decoder) logs(n *yaml.Node, l loc, withFile bool) logsSpec {
-	var s logsSpec
-	entries, ok := d.mapping(n, l)
-	if !ok {
-		return s
-	}
-	fs := fieldSet{known: logsFields}
-	if withFile {
-		fs.known = append([]string{"file"}, logsFields...)
-	} else {
-		fs.elsewhere = func(key string) string {
-			if key == "file" {
-				return "file is only for a single worker's logs (a shared file would mix and rotate under several writers)"
-			}
-			return ""
-		}
-	}
-	for _, e := range d.check(entries, l, fs) {
-		fl := l.dot(e.key)
-		switch e.key {
-		case "dir":
-			if v, ok := d.str(e.v, fl); ok {
-				s.dir = some(d.abs(v), e.v)
-			}
-		case "file":
-			if v, ok := d.nonEmpty(e.v, fl); ok {
-				s.file = some(d.abs(v), e.v)
-			}
-		case "max_size":
-			if v, ok := d.size(e.v, fl); ok {
-				if v == 0 {
-					d.errorf(e.v, fl, "must be more than 0 bytes")
-				} else {
-					s.maxSize = some(v, e.v)
-				}
-			}
-		case "max_files":
-			if v, ok := d.count(e.v, fl, 0, 1000); ok {
-				s.maxFiles = some(v, e.v)
-			}
-		case "compress":
-			if v, ok := d.boolean(e.v, fl); ok {
-				s.compress = some(v, e.v)
-			}
-		case "ring":
-			if v, ok := d.size(e.v, fl); ok {
-				if v == 0 {
-					d.errorf(e.v, fl, "must be more than 0 bytes")
-				} else {
-					s.ring = some(v, e.v)
-				}
-			}
-		case "forward":
-			if v, ok := d.forward(e.v, fl); ok {
-				s.forward = some(v, e.v)
-			}
-		}
-	}
-	if s.dir.set && s.file.set {
-		d.errorAt(s.file.at, l.dot("file"), "set either dir or file, not both")
-	}
-	return s
+// logsFields are the fields of a `logs:` block: the global one, the one
+// under `defaults:` and a worker's own. A worker's settings are its own
+// block laid over the defaults' over the global one, field by field; a file
+// or dir in a nearer layer hides the other from the layers below, since a
+// worker names its log either way.
+var logsFields = []workerField{
+	{fieldDoc: fieldDoc{"dir", "path", "", "none", "if set, each worker also writes `<dir>/<path with / as _>.log`; `\"\"` turns file logging off"},
+		hides: "file", instance: true,
+		decode: func(d *decoder, n *yaml.Node, l loc) (any, bool) {
+			v, ok := d.str(n, l)
+			return d.abs(v), ok
+		}},
+	{fieldDoc: fieldDoc{"file", "path", "", "none", "an explicit log file for a single worker, instead of the one under dir"},
+		hides: "dir", either: true, instance: true,
+		ownOnly: "is only for a single worker's logs (a shared file would mix and rotate under several writers)",
+		decode:  func(d *decoder, n *yaml.Node, l loc) (any, bool) { return absPath(d, n, l) }},
+	wf(fieldDoc{"max_size", "size", "10MiB", "", "rotate a log file at this size"},
+		positiveSize, func(w *Worker, v int64) { w.Logs.MaxSize = v }),
+	wf(fieldDoc{"max_files", "integer", "5", "", "rotated files kept: `<name>.log.1` (newest) … `<name>.log.N`"},
+		countOf(0, 1000), func(w *Worker, v int) { w.Logs.MaxFiles = v }),
+	wf(fieldDoc{"compress", "boolean", "false", "", "gzip rotated files (`<name>.log.1.gz` …)"},
+		(*decoder).boolean, func(w *Worker, v bool) { w.Logs.Compress = v }),
+	wf(fieldDoc{"ring", "size", "1MiB", "", "the in-memory tail of each worker that `supctl logs` serves"},
+		positiveSize, func(w *Worker, v int64) { w.Logs.Ring = v }),
+	wf[Forward](fieldDoc{"forward", "auto, true or false", "auto", "", "also copy each line, prefixed with the worker's path, to supd's stdout; `auto`: only for a worker without a log file"},
+		(*decoder).forward, nil),
 }
 
 // forward decodes auto, true or false.
@@ -115,50 +56,28 @@ func (d *decoder) forward(n *yaml.Node, l loc) (Forward, bool) {
 	return 0, false
 }
 
-// over lays s over base: a field s sets wins; a file or dir in s hides
-// the other one from base, since a worker names its log either way.
-func (s logsSpec) over(base logsSpec) logsSpec {
-	out := logsSpec{
-		dir:      s.dir.or(base.dir),
-		file:     s.file.or(base.file),
-		maxSize:  s.maxSize.or(base.maxSize),
-		maxFiles: s.maxFiles.or(base.maxFiles),
-		compress: s.compress.or(base.compress),
-		ring:     s.ring.or(base.ring),
-		forward:  s.forward.or(base.forward),
-	}
-	if s.file.set {
-		out.dir = opt[string]{}
-	}
-	if s.dir.set {
-		out.file = opt[string]{}
-	}
-	return out
-}
-
-// global renders the top-level block with its defaults.
-func (s logsSpec) global() Logs {
+// globalLogs renders the top-level block, laid over the built-in defaults.
+func globalLogs(s spec) Logs {
 	return Logs{
-		Dir:      s.dir.get(""),
-		MaxSize:  s.maxSize.get(DefaultLogMaxSize),
-		MaxFiles: s.maxFiles.get(DefaultLogMaxFiles),
-		Compress: s.compress.get(false),
-		Ring:     s.ring.get(DefaultLogRing),
-		Forward:  s.forward.get(ForwardAuto),
+		Dir:      get[string](s, "logs.dir"),
+		MaxSize:  get[int64](s, "logs.max_size"),
+		MaxFiles: get[int](s, "logs.max_files"),
+		Compress: get[bool](s, "logs.compress"),
+		Ring:     get[int64](s, "logs.ring"),
+		Forward:  get[Forward](s, "logs.forward"),
 	}
 }
 
-// resolve renders a worker's merged block for the worker at path.
-func (s logsSpec) resolve(path string) WorkerLogs {
-	g := s.global()
-	w := WorkerLogs{MaxSize: g.MaxSize, MaxFiles: g.MaxFiles, Compress: g.Compress, Ring: g.Ring}
-	switch {
-	case s.file.set:
-		w.File = s.file.v
-	case g.Dir != "":
-		w.File = filepath.Join(g.Dir, LogName(path)+".log")
+// resolveLogs completes a worker's log settings from its merged spec: the
+// file (explicit, or under dir by logPath) and whether lines are forwarded.
+func resolveLogs(s spec, logPath string, w WorkerLogs) WorkerLogs {
+	switch file, dir := get[string](s, "logs.file"), get[string](s, "logs.dir"); {
+	case file != "":
+		w.File = file
+	case dir != "":
+		w.File = filepath.Join(dir, LogName(logPath)+".log")
 	}
-	switch g.Forward {
+	switch get[Forward](s, "logs.forward") {
 	case ForwardOn:
 		w.Forward = true
 	case ForwardAuto:

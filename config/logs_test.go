@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -39,23 +40,29 @@ root:
 	}
 }
 
-func TestLogsOver(t *testing.T) {
-	set := func(s string) opt[string] { return opt[string]{set: true, v: s} }
+func TestSpecOver(t *testing.T) {
+	set := func(kv ...string) spec {
+		s := spec{}
+		for i := 0; i < len(kv); i += 2 {
+			s[kv[i]] = setting{v: kv[i+1]}
+		}
+		return s
+	}
 	tests := []struct {
-		name       string
-		top, base  logsSpec
-		dir, file  string
-		maxSizeSet bool
+		name      string
+		top, base spec
+		want      spec
 	}{
-		{"base dir kept", logsSpec{}, logsSpec{dir: set("/d")}, "/d", "", false},
-		{"own file hides base dir", logsSpec{file: set("/f")}, logsSpec{dir: set("/d")}, "", "/f", false},
-		{"own dir hides base file", logsSpec{dir: set("/e")}, logsSpec{file: set("/f")}, "/e", "", false},
-		{"fields merge", logsSpec{}, logsSpec{maxSize: opt[int64]{set: true, v: 1}}, "", "", true},
+		{"base dir kept", set(), set("logs.dir", "/d"), set("logs.dir", "/d")},
+		{"own file hides base dir", set("logs.file", "/f"), set("logs.dir", "/d"), set("logs.file", "/f")},
+		{"own dir hides base file", set("logs.dir", "/e"), set("logs.file", "/f"), set("logs.dir", "/e")},
+		{"fields merge", set("logs.ring", "1"), set("logs.max_size", "2"), set("logs.ring", "1", "logs.max_size", "2")},
+		{"own wins", set("env.A", "own"), set("env.A", "base", "env.B", "b"), set("env.A", "own", "env.B", "b")},
+		{"nil base", set("restart", "x"), nil, set("restart", "x")},
 	}
 	for _, tt := range tests {
-		got := tt.top.over(tt.base)
-		if got.dir.v != tt.dir || got.file.v != tt.file || got.maxSize.set != tt.maxSizeSet {
-			t.Errorf("%s: got %+v", tt.name, got)
+		if got := tt.top.over(tt.base); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

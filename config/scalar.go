@@ -38,12 +38,12 @@ func (d *decoder) scalar(n *yaml.Node, l loc, want string) (string, string, bool
 		d.errorf(n, l, "needs a value (%s)", want)
 		return "", "", false
 	case "!!str":
-		s, changed, err := expand(n.Value, d.env)
+		s, changed, err := expand(n.Value, d.env, func() (string, error) { return d.instanceValue(n) })
 		if err != nil {
 			d.errorf(n, l, "%v", err)
 			return "", "", false
 		}
-		if strings.IndexByte(s, 0) >= 0 {
+		if strings.IndexByte(n.Value, 0) >= 0 || strings.IndexByte(strings.ReplaceAll(s, instanceMark, ""), 0) >= 0 {
 			d.errorf(n, l, "must not contain a NUL byte")
 			return "", "", false
 		}

@@ -35,6 +35,7 @@ root:
       max_restarts: 10
       period: 30s
       start: parallel
+      stop: parallel
       restart: transient
       auto_shutdown: any_significant
       significant: true
@@ -45,7 +46,7 @@ root:
 `)
 	s := c.Root.Children[0].Supervisor
 	if s.Name != "s" || s.Strategy != OneForAll || s.MaxRestarts != 10 || s.Period.String() != "30s" ||
-		s.Start != Parallel || s.Restart != Transient || s.AutoShutdown != AnySignificant || !s.Significant ||
+		s.Start != Parallel || s.Stop != Parallel || s.Restart != Transient || s.AutoShutdown != AnySignificant || !s.Significant ||
 		len(s.Children) != 1 {
 		t.Errorf("supervisor = %+v", s)
 	}

@@ -23,12 +23,13 @@ type Config struct {
 	pos  map[string]pos // field path (as in errors) → position of its value, for Lint
 }
 
-// Control is the control socket's configuration.
+// Control is the control socket's configuration, and control.http's.
 type Control struct {
 	Socket string // "" means the default of SPEC §1, resolved by the daemon
 	Mode   uint32 // file mode bits, default 0660
 	Group  string // group name or number as written; "" for none
 	GID    int    // resolved group id, -1 when Group is ""
+	HTTP   string // control.http: HOST:PORT of the read-only TCP listener; "" for none
 }
 
 // Forward says whether a worker's lines are copied to supd's stdout.
@@ -76,6 +77,11 @@ const (
 	Sequential StartMode = "sequential"
 	Parallel   StartMode = "parallel"
 )
+
+// StopMode says whether siblings stop one after another (in reverse order)
+// or all at once. It has the two values of StartMode, Sequential and
+// Parallel.
+type StopMode = StartMode
 
 // Restart is a child's restart type.
 type Restart string
@@ -132,10 +138,15 @@ type Supervisor struct {
 	MaxRestarts  int
 	Period       time.Duration
 	Start        StartMode
+	Stop         StopMode
 	Restart      Restart
 	AutoShutdown AutoShutdown
 	Significant  bool
 	Children     []Node
+
+	// Replicas is set when the node is a worker with `replicas:` (SPEC
+	// §2.10): Children are its instances, and Replicas makes more.
+	Replicas *ReplicaSet
 }
 
 // Worker is a worker node. Its fields are split in two so that reload can

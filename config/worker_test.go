@@ -3,6 +3,7 @@ package config
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestWorkerDefaults(t *testing.T) {
 	if got := c.Root.Children[0].Worker; !reflect.DeepEqual(got, want) {
 		t.Errorf("worker\n got %+v\nwant %+v", got, want)
 	}
-	wantRoot := Supervisor{Strategy: OneForOne, MaxRestarts: 3, Period: 5 * time.Second, Start: Sequential,
+	wantRoot := Supervisor{Strategy: OneForOne, MaxRestarts: 3, Period: 5 * time.Second, Start: Sequential, Stop: Sequential,
 		Restart: Permanent, AutoShutdown: Never}
 	gotRoot := *c.Root
 	gotRoot.Children = nil
@@ -240,5 +241,23 @@ func TestWorkerFieldsSplit(t *testing.T) {
 		if !ok || !f.Anonymous {
 			t.Errorf("Worker must embed %s", name)
 		}
+	}
+}
+
+// TestWorkerFieldsApplied fails when a worker field is decoded but nothing
+// puts its value into the Worker: a field of the table either has an
+// apply, or is one of those that Worker resolution combines by hand.
+func TestWorkerFieldsApplied(t *testing.T) {
+	byHand := []string{"name", "user", "group", "replicas", "env", "logs.dir", "logs.file", "logs.forward"}
+	var got []string
+	for key, f := range workerIndex {
+		if f.block == nil && f.apply == nil {
+			got = append(got, key)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(byHand)
+	if !slices.Equal(got, byHand) {
+		t.Errorf("fields without apply: %v; resolved by hand: %v", got, byHand)
 	}
 }

@@ -22,6 +22,11 @@ type Backend interface {
 	// Tree is a snapshot of the whole tree. It must be cheap: it serves
 	// GET /v1/tree and every scrape of /metrics.
 	Tree() api.Tree
+	// TreeVersion changes whenever the tree does. The server keeps the
+	// encoded body of GET /v1/tree for as long as it stays the same; it
+	// reads TreeVersion before Tree, so a backend must never report a
+	// version newer than the tree it then returns.
+	TreeVersion() uint64
 	// Node is a snapshot of one node and its subtree.
 	Node(path string) (api.Node, error)
 
@@ -50,6 +55,11 @@ type Backend interface {
 	// the workers' output: a follower that falls behind loses lines or is
 	// dropped (its channel closed).
 	FollowLogs(ctx context.Context, path string, n int) (<-chan api.LogLine, error)
+
+	// ReopenLogs closes every worker's log file and opens it again at its
+	// path (after logrotate moved it away) and says how many it reopened;
+	// an error names each file that could not be opened.
+	ReopenLogs(ctx context.Context) (api.Reopened, error)
 
 	// Events returns up to the last n events that the backend keeps, oldest
 	// first.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,9 @@ type fakeBackend struct {
 	tree api.Tree
 	bus  *Bus
 	logs []api.LogLine
+
+	versions     atomic.Uint64
+	fixedVersion uint64 // when set, the tree's version: its body is cached
 
 	// logFeed, when set, carries the new lines of FollowLogs.
 	logFeed chan api.LogLine
@@ -102,6 +106,15 @@ func (f *fakeBackend) Calls() []string {
 }
 
 func (f *fakeBackend) Tree() api.Tree { return f.tree }
+
+// TreeVersion changes with every call, so no test sees a cached tree
+// unless it sets a fixed version.
+func (f *fakeBackend) TreeVersion() uint64 {
+	if f.fixedVersion != 0 {
+		return f.fixedVersion
+	}
+	return f.versions.Add(1)
+}
 
 func (f *fakeBackend) Node(path string) (api.Node, error) {
 	if n := f.tree.Root.Find(path); n != nil {
@@ -189,6 +202,11 @@ func (f *fakeBackend) FollowLogs(ctx context.Context, path string, n int) (<-cha
 		}
 	}()
 	return out, nil
+}
+
+func (f *fakeBackend) ReopenLogs(ctx context.Context) (api.Reopened, error) {
+	f.record("reopen")
+	return api.Reopened{Files: 2}, nil
 }
 
 func (f *fakeBackend) Events(n int) []api.Event { return f.bus.Recent(n) }

@@ -15,8 +15,15 @@ import (
 // server build an unbounded response.
 const maxLines = 100_000
 
+// handleTree serves GET /v1/tree from the body encoded for the backend's
+// current tree version, encoding it again only when the tree changed.
 func (s *Server) handleTree(w http.ResponseWriter, r *http.Request) {
-	s.reply(w, http.StatusOK, s.b.Tree())
+	body, err := s.trees.body(s.b)
+	if err != nil {
+		s.reply(w, http.StatusInternalServerError, api.Error{Error: fmt.Sprintf("encoding response: %v", err)})
+		return
+	}
+	s.write(w, http.StatusOK, body)
 }
 
 func (s *Server) handleNode(w http.ResponseWriter, r *http.Request) {
@@ -187,6 +194,15 @@ func (s *Server) handleShutdown(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.reply(w, http.StatusAccepted, api.Accepted{Message: "shutting down"})
+}
+
+func (s *Server) handleReopen(w http.ResponseWriter, r *http.Request) {
+	var out api.Reopened
+	if err := s.noBody(r, func() (err error) { out, err = s.b.ReopenLogs(r.Context()); return err }); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.reply(w, http.StatusOK, out)
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 		{"GET", "/v1/nodes/{path...}", s.handleNode},
 		{"POST", "/v1/nodes/{path...}", s.handleNodeAction},
 		{"GET", "/v1/logs", s.handleLogs},
+		{"POST", "/v1/logs/reopen", s.handleReopen},
 		{"GET", "/v1/events", s.handleEvents},
 		{"POST", "/v1/reload", s.handleReload},
 		{"POST", "/v1/shutdown", s.handleShutdown},

@@ -46,6 +46,9 @@ type Options struct {
 	// Collectors are registered on /metrics beside the tree's metrics and
 	// supd's process and Go runtime metrics.
 	Collectors []prometheus.Collector
+	// Probes answers /healthz and /readyz on the control.http listener
+	// (ServeTCP); nil answers 503 to both.
+	Probes Probes
 }
 
 func (o Options) withDefaults() Options {
@@ -84,6 +87,7 @@ type Server struct {
 
 	stopping chan struct{} // closed when Serve's context ends: streams end
 	inflight *gate         // requests being handled
+	trees    treeCache     // GET /v1/tree's body
 }
 
 // New returns a Server for b. Serve it with Serve.
@@ -216,6 +220,11 @@ func (s *Server) reply(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		body, _ = marshal(api.Error{Error: fmt.Sprintf("encoding response: %v", err)})
 	}
+	s.write(w, status, body)
+}
+
+// write sends an encoded JSON body.
+func (s *Server) write(w http.ResponseWriter, status int, body []byte) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

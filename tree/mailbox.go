@@ -44,9 +44,12 @@ func (b *mailbox) take() []msg {
 	return q
 }
 
-func (b *mailbox) close() {
+// close refuses every later post and returns what was still queued.
+func (b *mailbox) close() []msg {
 	b.mu.Lock()
+	q := b.q
 	b.closed = true
 	b.q = nil
 	b.mu.Unlock()
+	return q
 }

@@ -68,6 +68,7 @@ func (s *supervisor) publish() {
 		snap.Children[i] = c.snapshot()
 	}
 	s.snap.Store(snap)
+	s.t.version.Add(1) // after the store: a reader of Version never gets a newer number with older data
 }
 
 // snapshot returns the child's snapshot, reusing the last one when nothing
@@ -93,6 +94,11 @@ func (c *child) snapshot() *Snapshot {
 
 // Snapshot returns the whole tree as it is now.
 func (t *Tree) Snapshot() *Snapshot { return t.assemble(t.root, nil) }
+
+// Version changes whenever an owner publishes a snapshot. A reader that
+// reads Version and then Snapshot may keep what it made of the snapshot
+// for as long as Version stays the same.
+func (t *Tree) Version() uint64 { return t.version.Load() }
 
 func (t *Tree) assemble(s *supervisor, rec *Snapshot) *Snapshot {
 	own := s.snap.Load()

@@ -90,7 +90,7 @@ func (s *supervisor) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.box.close()
+			s.close()
 			return
 		case <-s.box.wake:
 		case <-s.timer.C:
@@ -107,8 +107,18 @@ func (s *supervisor) run(ctx context.Context) {
 		s.sendEvents()
 		s.sendAnswers()
 		if s.ended {
-			s.box.close()
+			s.close()
 			return
+		}
+	}
+}
+
+// close ends the mailbox as the owner returns, settling the pings it will
+// not handle.
+func (s *supervisor) close() {
+	for _, m := range s.box.close() {
+		if p, ok := m.(ping); ok {
+			p.drop()
 		}
 	}
 }
@@ -158,6 +168,8 @@ func (s *supervisor) handle(m msg) {
 		s.apply(m)
 	case endSelf:
 		s.end()
+	case ping:
+		m.handle(s)
 	}
 }
 

@@ -40,10 +40,11 @@ type Tree struct {
 	rand     func() float64
 	root     *supervisor
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	owners atomic.Int64 // owner goroutines running
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	owners  atomic.Int64  // owner goroutines running
+	version atomic.Uint64 // counts the snapshots owners published
 
 	rootState State // the root's record, kept by rootLink on the root's goroutine
 	ready     chan struct{}

@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) logsCmd() *cobra.Command {
-	var follow bool
+	var follow, reopen bool
 	var n int
 	cmd := &cobra.Command{
 		Use:   "logs [PATH]",
@@ -25,12 +25,31 @@ supd's in-memory ring buffers; -f then follows new lines. Lines of several
 workers interleave in time order, each prefixed with its worker's path.
 
 With -o json: one JSON object a line, as GET /v1/logs:
-{"time", "path", "stream", "text"}.`,
+{"time", "path", "stream", "text"}.
+
+--reopen prints nothing of the rings: it makes supd close every worker's log
+file and open it again at its path, for logrotate's postrotate (with -o json:
+{"files": N}). It returns once the files are reopened and exits 1 naming any
+that could not be.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completePaths,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if n < 0 {
 				return fmt.Errorf("invalid -n %d: must not be negative", n)
+			}
+			if reopen {
+				if len(args) > 0 || follow || cmd.Flags().Changed("lines") {
+					return fmt.Errorf("--reopen takes no PATH, -f or -n: it reopens every log file")
+				}
+				r, err := a.api().ReopenLogs(cmd.Context())
+				if err != nil {
+					return failed(err)
+				}
+				if a.json() {
+					return a.printJSON(r)
+				}
+				fmt.Fprintf(a.stdout, "reopened %d log files\n", r.Files)
+				return nil
 			}
 			path := ""
 			if len(args) == 1 {
@@ -81,6 +100,7 @@ With -o json: one JSON object a line, as GET /v1/logs:
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "follow new lines")
 	cmd.Flags().IntVarP(&n, "lines", "n", 100, "number of lines")
+	cmd.Flags().BoolVar(&reopen, "reopen", false, "reopen every worker's log file (after logrotate moved them)")
 	return cmd
 }
 

@@ -142,6 +142,9 @@ func startFakeSupd(t *testing.T) *fakeSupd {
 			{Path: "old", Action: api.ActionRemove}, {Path: "web/new", Action: api.ActionAdd},
 		}})
 	})
+	mux.HandleFunc("POST /v1/logs/reopen", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, api.Reopened{Files: 3})
+	})
 	mux.HandleFunc("POST /v1/shutdown", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 202, api.Accepted{Message: "shutting down"})
 	})
@@ -272,6 +275,8 @@ would apply (dry run):
 			`
 {"changes":[{"path":"","action":"keep"},{"path":"db","action":"keep"},{"path":"web","action":"update","fields":[{"field":"max_restarts","old":"3","new":"5"}]},{"path":"web/api","action":"restart","fields":[{"field":"command","old":"[\"a\"]","new":"[\"b\"]"},{"field":"env.X","old":"","new":"1"}]},{"path":"old","action":"remove"},{"path":"web/new","action":"add"}]}
 `, `POST /v1/reload {"dry_run":true}`},
+		{[]string{"logs", "--reopen"}, "\nreopened 3 log files\n", "POST /v1/logs/reopen"},
+		{[]string{"-o", "json", "logs", "--reopen"}, "\n{\"files\":3}\n", "POST /v1/logs/reopen"},
 		{[]string{"shutdown"}, "\nsupd is shutting down\n", "POST /v1/shutdown"},
 		{[]string{"-o", "json", "shutdown"}, "\n{\"message\":\"shutting down\"}\n", "POST /v1/shutdown"},
 		{[]string{"version"}, fmt.Sprintf("\nsupctl dev (%s, api v1)\nsupd   1.2.3 (go1.26.0, api v1)\n", runtime.Version()), "GET /v1/version"},
@@ -322,6 +327,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad duration", f.sock, []string{"stop", "--for", "10", "db"}, 2, "", `invalid argument "10" for "--for"`, true},
 		{"negative duration", f.sock, []string{"stop", "--for", "-1m", "db"}, 2, "", "must not be negative", true},
 		{"negative count", f.sock, []string{"logs", "-n", "-1"}, 2, "", "must not be negative", true},
+		{"reopen with a path", f.sock, []string{"logs", "--reopen", "db"}, 2, "", "--reopen takes no PATH", true},
 		{"unreachable", missing, []string{"status"}, 3, "", "cannot reach supd at " + missing + ": supd is not running or the socket path is wrong", true},
 		{"unreachable follow", missing, []string{"logs", "-f"}, 3, "", "cannot reach supd at " + missing, true},
 		{"unreachable version", missing, []string{"version"}, 3, "supctl dev (", "cannot reach supd", false},

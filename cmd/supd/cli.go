@@ -28,9 +28,25 @@ func Command() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "supd",
 		Short: "Run a supervision tree of OS processes declared in YAML",
-		Long: "supd runs the tree of the config file in the foreground: workers are started in order,\n" +
-			"restarted by their supervisors' strategies, and stopped in reverse order on SIGTERM or SIGINT.\n\n" +
-			"The config is --config FILE, else $SUPD_CONFIG, else ./supd.yaml, else /etc/supd/supd.yaml.",
+		Long: `supd runs the tree of the config file in the foreground: workers are started in order,
+restarted by their supervisors' strategies, and stopped in reverse order on SIGTERM or SIGINT.
+
+The config is --config FILE, else $SUPD_CONFIG, else ./supd.yaml, else /etc/supd/supd.yaml;
+supd.yaml(5) describes it. supctl(1) operates a running supd over its control socket.
+
+Signals: SIGTERM and SIGINT shut the tree down (a second one during the shutdown SIGKILLs
+every worker at once); SIGHUP reloads the config. As PID 1 of a container supd also reaps
+every orphan.
+
+Under systemd (NOTIFY_SOCKET set) supd sends READY=1 once its control socket is up and the
+initial start has finished, RELOADING=1 and READY=1 around each reload, STOPPING=1 at
+shutdown, STATUS= summaries, and WATCHDOG=1 at half of WatchdogSec= while every supervisor
+of the tree answers. Workers never inherit ` + "`NOTIFY_SOCKET`, `WATCHDOG_*` or `LISTEN_*`" + `.
+
+Exit status: 0 after a shutdown; 1 a bad config, log destination, control socket or
+control.http address, a second signal during the shutdown, or shutdown_timeout passed;
+2 a usage error; 3 the root supervisor gave up; N the exit code of the last significant
+worker when the root shut down by auto_shutdown.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -44,6 +60,8 @@ func Command() *cobra.Command {
 			return exitCode(daemon.Run(context.Background(), opts))
 		},
 	}
+	root.Version = version.String()
+	root.SetVersionTemplate(fmt.Sprintf("supd %s (%s %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH))
 	root.Flags().StringVar(&opts.ConfigPath, "config", "", "config file")
 	root.Flags().StringVar(&opts.Socket, "socket", "", "control socket path (overrides the config and $SUPD_SOCKET)")
 	root.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "do not reload when the config file changes")
@@ -51,7 +69,7 @@ func Command() *cobra.Command {
 	root.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 
 	var checkConfig string
-	var checkDiff bool
+	var checkDiff, checkVerbose bool
 	check := &cobra.Command{
 		Use:   "check [--config FILE] | check --diff OLD NEW",
 		Short: "Validate a config file: exit 0 when valid, 1 with every error otherwise",
@@ -72,11 +90,12 @@ func Command() *cobra.Command {
 			if checkDiff {
 				return exitCode(daemon.CheckDiff(args[0], args[1], os.Stdout, os.Stderr))
 			}
-			return exitCode(daemon.Check(checkConfig, os.Stdout, os.Stderr))
+			return exitCode(daemon.Check(checkConfig, checkVerbose, os.Stdout, os.Stderr))
 		},
 	}
 	check.Flags().StringVar(&checkConfig, "config", "", "config file")
 	check.Flags().BoolVar(&checkDiff, "diff", false, "print the reload plan from OLD to NEW")
+	check.Flags().BoolVarP(&checkVerbose, "verbose", "v", false, "also list the path of every node, replica sets' instances included")
 	root.AddCommand(check)
 	root.AddCommand(importCommand())
 

@@ -148,6 +148,12 @@ func (c *Client) Shutdown(ctx context.Context) (api.Accepted, error) {
 	return a, c.do(ctx, http.MethodPost, "/v1/shutdown", nil, &a)
 }
 
+// ReopenLogs is POST /v1/logs/reopen.
+func (c *Client) ReopenLogs(ctx context.Context) (api.Reopened, error) {
+	var r api.Reopened
+	return r, c.do(ctx, http.MethodPost, "/v1/logs/reopen", nil, &r)
+}
+
 // Version is GET /v1/version.
 func (c *Client) Version(ctx context.Context) (api.Version, error) {
 	var v api.Version

@@ -20,6 +20,8 @@ const followBuffer = 4096
 
 func (b backend) Tree() api.Tree { return api.Tree{Root: apiNode(b.d.tree.Snapshot())} }
 
+func (b backend) TreeVersion() uint64 { return b.d.tree.Version() }
+
 func (b backend) Node(path string) (api.Node, error) {
 	s := b.d.tree.Snapshot().Find(path)
 	if s == nil {
@@ -129,6 +131,24 @@ func (b backend) FollowLogs(ctx context.Context, path string, n int) (<-chan api
 		}
 	}()
 	return out, nil
+}
+
+// ReopenLogs reopens every worker's log file (supctl logs --reopen).
+func (b backend) ReopenLogs(context.Context) (api.Reopened, error) {
+	var out api.Reopened
+	var errs []error
+	for path, w := range b.d.reloader.current().Workers() {
+		l := b.d.hub.Log(path)
+		if l == nil || w.Logs.File == "" {
+			continue
+		}
+		if err := l.Reopen(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out.Files++
+	}
+	return out, errors.Join(errs...)
 }
 
 func (b backend) Events(n int) []api.Event { return b.d.bus.Recent(n) }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -48,20 +49,23 @@ const TrampolineArg = notify.TrampolineArg
 func TrampolineMain(args []string) int { return notify.TrampolineMain(args) }
 
 // Check validates a config file for `supd check`: errors to errw, warnings
-// and the verdict to out.
-func Check(path string, out, errw io.Writer) int {
+// and the verdict to out; verbose also lists every node's path.
+func Check(path string, verbose bool, out, errw io.Writer) int {
 	file, err := config.Find(path)
 	if err != nil {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
 	}
-	_, warns, err := config.Load(file)
+	cfg, warns, err := config.Load(file)
 	for _, w := range warns {
 		fmt.Fprintln(out, w)
 	}
 	if err != nil {
 		fmt.Fprintln(errw, err)
 		return ExitFailed
+	}
+	if verbose {
+		outline(out, cfg)
 	}
 	fmt.Fprintf(out, "%s: valid\n", file)
 	return ExitOK
@@ -165,6 +169,11 @@ type daemon struct {
 	server   *control.Server
 	listener net.Listener
 	socket   string
+	httpLn   net.Listener // control.http; nil when off
+
+	service *service
+	changed chan struct{} // a tree event happened (capacity 1)
+	started atomic.Bool   // the initial start has finished
 
 	shutdownReq chan struct{} // from the control API
 	hub         *logcap.Hub
@@ -176,7 +185,7 @@ type daemon struct {
 
 func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 1024), hub: logcap.NewHub(),
-		shutdownReq: make(chan struct{}, 1)}
+		shutdownReq: make(chan struct{}, 1), service: newService(o.Log), changed: make(chan struct{}, 1)}
 	d.reloader = &reloader{d: d, seen: contentHash(cfg.File)}
 	d.reloader.cfg.Store(cfg)
 	// The control socket first: a second supd on the same socket must stop
@@ -193,7 +202,13 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	d.listener = ln
-	opts := control.Options{Logger: o.Log}
+	if cfg.Control.HTTP != "" {
+		if d.httpLn, err = control.ListenTCP(cfg.Control.HTTP); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	opts := control.Options{Logger: o.Log, Probes: probes{d}}
 	if cfg.Control.GID >= 0 {
 		opts.Groups = []int{cfg.Control.GID}
 	}
@@ -213,6 +228,10 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 func (d *daemon) event(e tree.Event) {
 	e.Seq = d.bus.Publish(apiEvent(e)).Seq
 	logEvent(d.log, e)
+	select {
+	case d.changed <- struct{}{}:
+	default: // watchService has one pending already
+	}
 }
 
 // publish emits one of supd's own events (reload, shutdown).
@@ -236,14 +255,28 @@ func (d *daemon) run(ctx context.Context) int {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- d.server.Serve(serveCtx, d.listener) }()
+	var bg sync.WaitGroup
+	if d.httpLn != nil {
+		bg.Go(func() {
+			if err := d.server.ServeTCP(serveCtx, d.httpLn); err != nil {
+				d.log.Warn("control.http", "err", err)
+			}
+		})
+	}
+	bg.Go(func() { d.watchService(serveCtx) })
 	defer func() {
 		stopServing()
 		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Warn("control server", "err", err)
 		}
+		bg.Wait()
 	}()
 
-	d.log.Info("starting", "config", d.cfg.File, "socket", d.socket, "pid", os.Getpid())
+	attrs := []any{"config", d.cfg.File, "socket", d.socket, "pid", os.Getpid()}
+	if d.httpLn != nil {
+		attrs = append(attrs, "http", d.httpLn.Addr().String())
+	}
+	d.log.Info("starting", attrs...)
 	d.tree.Start()
 	if !d.opts.NoWatch {
 		stopWatch := d.watch()
@@ -259,9 +292,10 @@ func (d *daemon) run(ctx context.Context) int {
 		d.stopping.Store(true)
 		d.log.Info("shutting down", "reason", why)
 		d.publish(api.Event{Kind: api.EventShutdown, Message: why})
+		d.service.Stopping()
 		d.tree.Shutdown()
-		if d.cfg.ShutdownTimeout > 0 {
-			deadline = time.After(d.cfg.ShutdownTimeout)
+		if t := d.reloader.current().ShutdownTimeout; t > 0 {
+			deadline = time.After(t)
 		}
 	}
 	for {
@@ -284,7 +318,7 @@ func (d *daemon) run(ctx context.Context) int {
 				shutdown(sig.String())
 			}
 		case <-deadline:
-			d.log.Error("shutdown_timeout passed: killing every worker", "timeout", d.cfg.ShutdownTimeout.String())
+			d.log.Error("shutdown_timeout passed: killing every worker", "timeout", d.reloader.current().ShutdownTimeout.String())
 			forced = true
 			osproc.KillAll()
 			deadline = nil
@@ -339,6 +373,9 @@ func (d *daemon) close() {
 	}
 	if d.listener != nil {
 		_ = d.listener.Close() // already closed when the server ran
+	}
+	if d.httpLn != nil {
+		_ = d.httpLn.Close()
 	}
 }
 

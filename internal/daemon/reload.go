@@ -73,6 +73,10 @@ func (r *reloader) reloadLocked(ctx context.Context, trigger string, dryRun, ten
 		return api.Plan{}, errUnsettled
 	}
 	if !dryRun {
+		// systemd hears RELOADING=1 and then READY=1 around every reload,
+		// one that fails or changes nothing too (SPEC §2.9).
+		d.service.Reloading()
+		defer d.service.Ready()
 		r.seen = seen
 		d.publish(api.Event{Kind: api.EventReloading, Message: trigger})
 		d.log.Info("reloading", "trigger", trigger, "config", old.File)
@@ -164,8 +168,8 @@ func checkChangedLogs(old, next *config.Config) error {
 // notes lists what a reload leaves for supd's next start.
 func notes(old, next *config.Config) []string {
 	var out []string
-	if old.Control.Socket != next.Control.Socket || old.Control.Mode != next.Control.Mode || old.Control.Group != next.Control.Group {
-		out = append(out, "control: the socket's settings take effect when supd next starts")
+	if old.Control != next.Control {
+		out = append(out, "control: the socket's and control.http's settings take effect when supd next starts")
 	}
 	return out
 }

@@ -76,6 +76,29 @@ func (l *Log) Update(cfg config.WorkerLogs) error {
 	return nil
 }
 
+// Reopen closes the log file and opens it again at its path, so that after
+// an outside rotation (logrotate moved the file away) lines go to a fresh
+// file there. Without a log file it does nothing. If the file cannot be
+// opened, lines stay in the ring and each batch tries again, as after any
+// write failure.
+func (l *Log) Reopen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.file == nil {
+		return nil
+	}
+	f := l.file
+	if f.f != nil {
+		f.f.Close()
+		f.f = nil
+	}
+	if err := f.open(); err != nil {
+		f.fail(err)
+		return fmt.Errorf("reopening log of %q: %w", l.path, err)
+	}
+	return nil
+}
+
 // Close closes the log file, waiting for rotated files still being
 // compressed. Lines recorded afterwards (a capture still draining) reach the
 // ring and followers only.
