@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 
 // childBudget is what one restartable child brings to its supervisor.
 type childBudget struct {
+	name      string         // the worker's, for notes
 	retries   int            // restarts its source allows before giving up; unlimited: never
+	set       bool           // a replica set (replicas:), which shares its parent's intensity
 	instances int            // replicas; 1 for a plain worker
 	backoff   config.Backoff // the child's backoff as supd resolves it
 	run       time.Duration  // how long a failing run may last (supervisord's startsecs)
@@ -31,13 +34,50 @@ const unlimited = -1
 // restart without limit.
 const fastestCap = 1000
 
-// budgetOf returns max_restarts and period for a supervisor whose
-// restartable children are bs, with a period of at least minPeriod. ok is
-// false when no child is restartable: the intensity is then never used.
-func budgetOf(bs []childBudget, minPeriod time.Duration) (maxRestarts int, period time.Duration, ok bool) {
+// budget is the intensity chosen for a supervisor.
+type budget struct {
+	maxRestarts int
+	period      time.Duration
+	cappedBy    string // the replica set whose instances bound maxRestarts, "" for none
+}
+
+// budgetOf returns the intensity of a supervisor whose restartable
+// children are bs, with a period of at least minPeriod. ok is false when no
+// child is restartable: the intensity is then never used.
+//
+// A replica set gives up with its parent's max_restarts (SPEC §2.10), so
+// max_restarts is also kept below what the instances of each replica set
+// can use within the period: otherwise that set could never give up.
+func budgetOf(bs []childBudget, minPeriod time.Duration) (b budget, ok bool) {
 	if len(bs) == 0 {
-		return 0, 0, false
+		return budget{}, false
 	}
+	b.maxRestarts, b.period = sum(bs, minPeriod)
+	for _, c := range bs {
+		if !c.set || c.instances == 0 {
+			continue
+		}
+		if most := c.instances*fastestWithin(c.backoff, b.period) - 1; most < b.maxRestarts {
+			b.maxRestarts, b.cappedBy = max(most, 0), c.name
+		}
+	}
+	return b, true
+}
+
+// apply sets s's intensity and says why, in note and in how a replica set
+// bounded it.
+func (b budget) apply(s *Supervisor, note string) {
+	s.MaxRestarts, s.Period = ptr(b.maxRestarts), b.period
+	if b.cappedBy != "" {
+		note += fmt.Sprintf(" It is kept to %d, fewer than the instances of the replica set %s can restart within period, "+
+			"as a replica set gives up with its parent's max_restarts.", b.maxRestarts, b.cappedBy)
+	}
+	s.Notes.add("max_restarts", note)
+}
+
+// sum is the period in which every child can use up its retries, and the
+// sum of what they may use within it.
+func sum(bs []childBudget, minPeriod time.Duration) (maxRestarts int, period time.Duration) {
 	period = minPeriod
 	for _, b := range bs {
 		if b.retries != unlimited {
@@ -51,9 +91,9 @@ func budgetOf(bs []childBudget, minPeriod time.Duration) (maxRestarts int, perio
 			// it, exhausts the budget only with help from its siblings.
 			n = fastestWithin(b.backoff, period) - 1
 		}
-		maxRestarts += n * max(b.instances, 1)
+		maxRestarts += n * b.instances
 	}
-	return min(maxRestarts, 1<<20), period, true
+	return min(maxRestarts, 1<<20), period
 }
 
 // slowestUse is how long one child needs to use up its retries alone when
@@ -90,12 +130,7 @@ func fastestWithin(b config.Backoff, period time.Duration) int {
 
 // supdBackoff resolves a Backoff as written over supd's defaults.
 func supdBackoff(b *Backoff) config.Backoff {
-	r := config.Backoff{
-		Initial: config.DefaultBackoffInitial,
-		Max:     config.DefaultBackoffMax,
-		Factor:  config.DefaultBackoffFactor,
-		Jitter:  config.DefaultBackoffJitter,
-	}
+	r := supdDefaults().worker.Backoff
 	if b == nil {
 		return r
 	}

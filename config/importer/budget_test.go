@@ -27,6 +27,12 @@ func TestBudget(t *testing.T) {
 			{retries: 5, instances: 1, backoff: sv, run: 5 * time.Second},
 		}, 8, 61 * time.Second},
 		{"replicas count each", 5 * time.Second, []childBudget{{retries: 2, instances: 4, backoff: sv, run: time.Second}}, 8, 7 * time.Second},
+		// The set's instances can restart 3 × 10 times within 10s: 29 at
+		// most, not the 9 + 9×3 of the sum.
+		{"a replica set bounds its parent", 10 * time.Second, []childBudget{
+			{retries: unlimited, instances: 1, backoff: constant},
+			{retries: unlimited, set: true, instances: 3, backoff: constant},
+		}, 29, 10 * time.Second},
 		{"no retries", 5 * time.Second, []childBudget{{retries: 0, instances: 1, backoff: sv}}, 0, 5 * time.Second},
 		// A constant 1s: restarts at 0, 1, ... 9 fall within 10s; one fewer
 		// is the budget, so that this child alone can exhaust it only by
@@ -38,13 +44,13 @@ func TestBudget(t *testing.T) {
 		}, 15, 11 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, period, ok := budgetOf(tc.bs, tc.min)
-			if !ok || got != tc.max || period != tc.period {
-				t.Errorf("budgetOf = %d in %v (%v), want %d in %v", got, period, ok, tc.max, tc.period)
+			got, ok := budgetOf(tc.bs, tc.min)
+			if !ok || got.maxRestarts != tc.max || got.period != tc.period {
+				t.Errorf("budgetOf = %+v (%v), want %d in %v", got, ok, tc.max, tc.period)
 			}
 		})
 	}
-	if _, _, ok := budgetOf(nil, time.Second); ok {
+	if _, ok := budgetOf(nil, time.Second); ok {
 		t.Error("a supervisor without restartable children got a budget")
 	}
 }
@@ -54,16 +60,20 @@ func TestBudget(t *testing.T) {
 // budget never promises more than the children can use.
 func TestBudgetPassesLint(t *testing.T) {
 	for _, tc := range []struct {
-		backoff string
-		retries int
-		n       int
+		backoff  string
+		retries  int
+		n        int
+		replicas int // the last child's, when more than 0
 	}{
-		{"{initial: 1s}", 3, 1},
-		{"{initial: 1s}", 10, 3},
-		{"{initial: 1s, factor: 1.0, jitter: 0.0}", unlimited, 1},
-		{"{initial: 1s, factor: 1.0, jitter: 0.0}", unlimited, 4},
-		{"{initial: 5s, factor: 1.0, jitter: 0.0}", unlimited, 2},
-		{"{}", unlimited, 2},
+		{"{initial: 1s, factor: 1.0, jitter: 0.0}", unlimited, 2, 3},
+		{"{initial: 1s}", 3, 3, 4},
+		{"{}", unlimited, 1, 2},
+		{"{initial: 1s}", 3, 1, 0},
+		{"{initial: 1s}", 10, 3, 0},
+		{"{initial: 1s, factor: 1.0, jitter: 0.0}", unlimited, 1, 0},
+		{"{initial: 1s, factor: 1.0, jitter: 0.0}", unlimited, 4, 0},
+		{"{initial: 5s, factor: 1.0, jitter: 0.0}", unlimited, 2, 0},
+		{"{}", unlimited, 2, 0},
 	} {
 		var b config.Backoff
 		cfg := "version: 1\ndefaults:\n  backoff: " + tc.backoff + "\nroot:\n  children: []\n"
@@ -73,16 +83,24 @@ func TestBudgetPassesLint(t *testing.T) {
 		}
 		b = c.Root.Children[0].Worker.Backoff
 		var bs []childBudget
-		for range tc.n {
+		for i := range tc.n {
+			if i == tc.n-1 && tc.replicas > 0 {
+				bs = append(bs, childBudget{name: "set", retries: tc.retries, set: true, instances: tc.replicas, backoff: b})
+				continue
+			}
 			bs = append(bs, childBudget{retries: tc.retries, instances: 1, backoff: b})
 		}
-		max, period, _ := budgetOf(bs, 10*time.Second)
+		got, _ := budgetOf(bs, 10*time.Second)
 		var children strings.Builder
 		for i := range tc.n {
+			if i == tc.n-1 && tc.replicas > 0 {
+				fmt.Fprintf(&children, "    - {name: set, command: x, replicas: %d}\n", tc.replicas)
+				continue
+			}
 			fmt.Fprintf(&children, "    - {name: w%d, command: x}\n", i)
 		}
 		cfg = fmt.Sprintf("version: 1\ndefaults:\n  backoff: %s\nroot:\n  max_restarts: %d\n  period: %s\n  children:\n%s",
-			tc.backoff, max, fmtDuration(period), children.String())
+			tc.backoff, got.maxRestarts, fmtDuration(got.period), children.String())
 		_, warns, err := config.Parse("budget.yaml", []byte(cfg), noEnv)
 		if err != nil {
 			t.Fatal(err)

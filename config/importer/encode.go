@@ -115,6 +115,7 @@ func supervisor(s *Supervisor) (*yaml.Node, string) {
 		m.put("period", str(fmtDuration(s.Period)))
 	}
 	putStr(m, "start", s.Start)
+	putStr(m, "stop", s.Stop)
 	putStr(m, "restart", s.Restart)
 	putStr(m, "auto_shutdown", s.AutoShutdown)
 	if s.Significant {

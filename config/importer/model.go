@@ -68,6 +68,7 @@ type Supervisor struct {
 	MaxRestarts  *int
 	Period       time.Duration
 	Start        string
+	Stop         string
 	Restart      string
 	AutoShutdown string
 	Significant  bool

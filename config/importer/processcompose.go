@@ -23,6 +23,7 @@ type pcImport struct {
 	noEnv bool // disable_env_expansion: true
 	// substituted says that a ${NAME} of the file was translated.
 	substituted bool
+	ordered     bool     // ordered_shutdown: stop in reverse order of depends_on
 	shell       []string // what runs a command: bash -c unless shell: says otherwise
 	vars        map[string]any
 	procs       []*pcProc // in file order
@@ -185,7 +186,7 @@ func (c *pcImport) project(top []pcEntry) {
 			notes = append(notes, e.key+": process-compose's own log; supd writes its own to stderr (--log-level, --log-format), "+
 				"and `supctl logs -n` serves the workers' last lines.")
 		case "ordered_shutdown":
-			notes = append(notes, "ordered_shutdown: supd always stops children in reverse order, one after another.")
+			c.ordered, _ = c.boolean(e.v, e.key)
 		case "extends":
 			c.warnf(e.k, "extends: the project %s is not read; import it separately", e.v.Value)
 			notes = append(notes, fmt.Sprintf("extends: %s is not imported: import it separately and merge the trees.", e.v.Value))

@@ -71,11 +71,18 @@ func (c *pcImport) order() {
 			names[i] = p.w.Name
 		}
 		root.Notes.add("start", fmt.Sprintf("process-compose starts each process once its depends_on conditions hold; supd starts "+
-			"each child once the one before it is ready. The children are in an order of depends_on (ties in file order): %s. "+
-			"supd stops them in reverse order, one after another.", strings.Join(names, ", ")))
+			"each child once the one before it is ready. The children are in an order of depends_on (ties in file order): %s.",
+			strings.Join(names, ", ")))
 	case len(order) > 1:
 		root.Start = "parallel"
-		root.Notes.add("start", "process-compose starts every process at once; supd stops them in reverse order, one after another.")
+		root.Notes.add("start", "process-compose starts every process at once.")
+	}
+	switch {
+	case c.ordered:
+		root.Notes.add("", "ordered_shutdown: supd stops the children in reverse order, one after another.")
+	case len(order) > 1:
+		root.Stop = "parallel"
+		root.Notes.add("stop", "process-compose stops every process at once (ordered_shutdown: false).")
 	}
 	if significant {
 		root.AutoShutdown = "any_significant"
@@ -83,12 +90,11 @@ func (c *pcImport) order() {
 	} else {
 		f.Head = append(f.Head, "process-compose exits once every process has ended; supd keeps running until it is stopped.")
 	}
-	if r, period, ok := budgetOf(budgets, 10*time.Second); ok {
-		root.MaxRestarts, root.Period = &r, period
-		root.Notes.add("max_restarts", fmt.Sprintf("process-compose restarts a process without limit unless its max_restarts says; "+
+	if b, ok := budgetOf(budgets, 10*time.Second); ok {
+		b.apply(root, fmt.Sprintf("process-compose restarts a process without limit unless its max_restarts says; "+
 			"supd's supervisor gives up on all its children once they restart more than max_restarts times within period. "+
 			"This budget is the sum of what each restarted child may use within %s, so it runs out only when they fail together; "+
-			"then supd exits with status 3.", fmtDuration(period)))
+			"then supd exits with status 3.", fmtDuration(b.period)))
 	}
 }
 

@@ -143,7 +143,7 @@ func (c *pcImport) process(p *pcProc) {
 		moveNotes(&w.Notes, "logs")
 	}
 	if p.budget != nil {
-		p.budget.instances = max(p.replicas, 0)
+		p.budget.name, p.budget.set, p.budget.instances = w.Name, w.Replicas != nil, max(p.replicas, 0)
 		p.budget.backoff = supdBackoff(mergeBackoff(c.f.Defaults.Backoff, w.Backoff))
 	}
 }

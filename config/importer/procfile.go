@@ -76,14 +76,14 @@ func importProcfile(path string, data []byte, r *report) *File {
 	f.Defaults = &Worker{StopTimeout: ptr(procfileStopWait)}
 	f.Defaults.Notes.add("stop_timeout", "foreman waits 5s after SIGTERM before SIGKILL (Heroku waits 30s).")
 	if len(root.Children) > 1 {
-		root.Start = "parallel"
-		root.Notes.add("start", "foreman starts every process type at once.")
+		root.Start, root.Stop = "parallel", "parallel"
+		root.Notes.add("start", "foreman starts every process type at once,")
+		root.Notes.add("stop", "and stops them all at once.")
 	}
-	if r, period, ok := budgetOf(budgets, 5*time.Second); ok {
-		root.MaxRestarts, root.Period = &r, period
-		root.Notes.add("max_restarts", fmt.Sprintf("Heroku never gives up on a dyno; supd's supervisor gives up once its children "+
+	if b, ok := budgetOf(budgets, 5*time.Second); ok {
+		b.apply(root, fmt.Sprintf("Heroku never gives up on a dyno; supd's supervisor gives up once its children "+
 			"restart more than max_restarts times within period. This budget runs out only when every worker fails at once, "+
-			"again and again, for %s; then supd exits with status 3.", fmtDuration(period)))
+			"again and again, for %s; then supd exits with status 3.", fmtDuration(b.period)))
 	}
 	return f
 }

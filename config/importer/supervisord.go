@@ -515,14 +515,18 @@ func (s *svImport) children(sup *Supervisor, cs []svChild, root bool) {
 	}
 	if len(cs) > 1 {
 		sup.Start = "parallel"
-		sup.Notes.add("start", "supervisord starts its programs in priority order without waiting for one to be running before the next; "+
-			"supd stops them in reverse order, one after another.")
+		sup.Notes.add("start", "supervisord starts its programs in priority order without waiting for one to be running before the next.")
+		if root {
+			sup.Notes.add("start", "It stops them in reverse order, a group at a time, as supd does.")
+		} else {
+			sup.Stop = "parallel"
+			sup.Notes.add("stop", "supervisord stops the programs of a group all at once.")
+		}
 	}
-	r, period, ok := budgetOf(budgets, 5*time.Second)
+	b, ok := budgetOf(budgets, 5*time.Second)
 	if !ok {
 		return
 	}
-	sup.MaxRestarts, sup.Period = &r, period
 	sums := make([]string, len(budgets))
 	for i, b := range budgets {
 		sums[i] = strconv.Itoa(b.retries)
@@ -533,11 +537,11 @@ func (s *svImport) children(sup *Supervisor, cs []svChild, root bool) {
 	note := fmt.Sprintf("supervisord gives up on a program after startretries failed starts in a row and runs the others; "+
 		"supd's supervisor gives up on all its children once they restart more than max_restarts times within period. "+
 		"So max_restarts is the sum of its children's startretries (%s) and period the %s one of them needs to use up its own.",
-		strings.Join(sums, " + "), fmtDuration(period))
+		strings.Join(sums, " + "), fmtDuration(b.period))
 	if root {
 		note += " When the root gives up, supd exits with status 3."
 	}
-	sup.Notes.add("max_restarts", note)
+	b.apply(sup, note)
 }
 
 // svBool is supervisord's boolean: true/yes/on/1 or false/no/off/0.

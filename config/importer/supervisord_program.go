@@ -161,7 +161,7 @@ func (s *svImport) program(sec *iniSection, name, group string) (svChild, bool) 
 	c := svChild{name: name, priority: priority, node: Node{Worker: w}}
 	if w.Restart != "temporary" {
 		b := supdBackoff(s.f.Defaults.Backoff)
-		c.budget = []childBudget{{retries: retries, instances: numprocs, backoff: b, run: seconds(startsecs)}}
+		c.budget = []childBudget{{name: w.Name, retries: retries, set: w.Replicas != nil, instances: numprocs, backoff: b, run: seconds(startsecs)}}
 	}
 	return c, true
 }
