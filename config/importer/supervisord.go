@@ -515,10 +515,11 @@ func (s *svImport) children(sup *Supervisor, cs []svChild, root bool) {
 	}
 	if len(cs) > 1 {
 		sup.Start = "parallel"
-		sup.Notes.add("start", "supervisord starts its programs in priority order without waiting for one to be running before the next.")
+		note := "supervisord starts its programs in priority order without waiting for one to be running before the next"
 		if root {
-			sup.Notes.add("start", "It stops them in reverse order, a group at a time, as supd does.")
+			sup.Notes.add("start", note+", and stops them in reverse order, a group at a time, as supd does.")
 		} else {
+			sup.Notes.add("start", note+".")
 			sup.Stop = "parallel"
 			sup.Notes.add("stop", "supervisord stops the programs of a group all at once.")
 		}

@@ -126,8 +126,12 @@ func (s *svImport) program(sec *iniSection, name, group string) (svChild, bool) 
 		if pname != nil {
 			how = pname.value
 		}
+		path := w.Name
+		if group != name {
+			path = safeName(group) + "/" + w.Name
+		}
 		p.note("replicas", "numprocs=%d. supervisord named the processes %s; supd names the instances %s/0 … %s/%d "+
-			"and gives each SUPD_INSTANCE (0 …) and SUPD_REPLICAS in its environment.", numprocs, how, w.Name, w.Name, max(numprocs-1, 0))
+			"and gives each SUPD_INSTANCE (0 …) and SUPD_REPLICAS in its environment.", numprocs, how, path, path, max(numprocs-1, 0))
 		if start != 0 {
 			p.note("replicas", "numprocs_start=%d: supervisord numbered them from %d, supd from 0; where the number is "+
 				"written below, it is SUPD_INSTANCE + %d.", start, start, start)
