@@ -34,8 +34,9 @@ testdeps: ## install the third-party programs the tests run (as root): redis-ser
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
 
-fuzz: ## fuzz the config loader for FUZZTIME
+fuzz: ## fuzz the config loader and supd import for FUZZTIME each
 	$(GO) test ./config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./config/importer -run '^$$' -fuzz FuzzImport -fuzztime $(FUZZTIME)
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

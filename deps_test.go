@@ -11,6 +11,7 @@ import (
 // config and osproc.
 var allowed = map[string][]string{
 	"supd/config":           {},
+	"supd/config/importer":  {"supd/config"},
 	"supd/osproc":           {},
 	"supd/tree":             {"supd/config", "supd/osproc"},
 	"supd/tree/treetest":    {"supd/tree", "supd/config", "supd/osproc"},

@@ -91,7 +91,7 @@ func sum(bs []childBudget, minPeriod time.Duration) (maxRestarts int, period tim
 			// it, exhausts the budget only with help from its siblings.
 			n = fastestWithin(b.backoff, period) - 1
 		}
-		maxRestarts += n * b.instances
+		maxRestarts += min(n, 1<<20) * min(b.instances, 1<<20)
 	}
 	return min(maxRestarts, 1<<20), period
 }
@@ -101,13 +101,20 @@ func sum(bs []childBudget, minPeriod time.Duration) (maxRestarts int, period tim
 // longest (jitter added), rounded up to a whole second, plus a second.
 func slowestUse(b childBudget) time.Duration {
 	t := 0.0
-	delay := b.backoff.Initial.Seconds()
-	for k := 0; k < b.retries; k++ {
-		t += math.Min(delay, b.backoff.Max.Seconds())*(1+b.backoff.Jitter) + b.run.Seconds()
+	delay, most := b.backoff.Initial.Seconds(), b.backoff.Max.Seconds()
+	k := 0
+	for ; k < b.retries && delay < most; k++ {
+		t += delay*(1+b.backoff.Jitter) + b.run.Seconds()
 		delay *= b.backoff.Factor
 	}
-	return time.Duration(math.Ceil(t)+1) * time.Second
+	// Every delay from here on is the longest.
+	t += float64(b.retries-k) * (most*(1+b.backoff.Jitter) + b.run.Seconds())
+	return time.Duration(math.Min(math.Ceil(t)+1, maxPeriod)) * time.Second
 }
+
+// maxPeriod bounds the period, in seconds, of a child that allows an
+// absurd number of retries.
+const maxPeriod = 1e7
 
 // fastestWithin counts the restarts of one child that can fall within
 // period when each run fails at once and each delay is at its shortest:

@@ -361,13 +361,35 @@ func boolNode(v bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
 }
 
-// comment renders notes as the comment lines of a head comment.
+// comment renders notes as the comment lines of a head comment. A
+// character YAML does not allow in a file is written as an escape: a note
+// may quote the source.
 func comment(notes []string) string {
 	var lines []string
 	for _, n := range notes {
-		for _, l := range wrap(n) {
+		for _, l := range wrap(printable(n)) {
 			lines = append(lines, strings.TrimRight("# "+l, " "))
 		}
 	}
 	return strings.Join(lines, "\n")
 }
+
+// printable escapes the characters that are neither printable nor a
+// space, a tab or a line break.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unprintable(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unprintable(r rune) bool { return r != '\t' && r != '\n' && !strconv.IsPrint(r) }

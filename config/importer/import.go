@@ -1,11 +1,13 @@
 package importer
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"unicode/utf8"
 )
 
 // Result is an imported supd.yaml.
@@ -38,6 +40,9 @@ func Import(path string, opt Options) (*Result, error) {
 		}
 	}
 	r := &report{}
+	if !textFile(path, data, r) {
+		return nil, r.errs
+	}
 	var f *File
 	switch from {
 	case Supervisord:
@@ -74,4 +79,29 @@ func sortWarnings(main string, ws []Warning) []Warning {
 		return cmp.Or(cmp.Compare(first[a.File], first[b.File]), cmp.Compare(a.Line, b.Line))
 	})
 	return ws
+}
+
+// textFile reports whether data is UTF-8 text without NUL bytes, as every
+// source's tool needs it; if not, the error names the line of the first
+// bad byte.
+func textFile(path string, data []byte, r *report) bool {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return true
+	}
+	line := 1
+	for len(data) > 0 {
+		c, size := utf8.DecodeRune(data)
+		switch {
+		case c == utf8.RuneError && size <= 1:
+			r.errorf(path, line, "not UTF-8 text")
+			return false
+		case c == 0:
+			r.errorf(path, line, "a NUL byte, which no command, path or variable can hold")
+			return false
+		case c == '\n':
+			line++
+		}
+		data = data[size:]
+	}
+	return false
 }

@@ -195,3 +195,32 @@ func TestUnknownKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDotEnv: a .env beside the file is read by foreman and process-compose
+// but not by supd, which says so.
+func TestDotEnv(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"Procfile": "web: bin/web\n", ".env": "SECRET=1\n"})
+	res, err := Import(filepath.Join(dir, "Procfile"), testOptions(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), ".env: warning: foreman and honcho read .env") {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+	if !strings.Contains(string(res.YAML), "# foreman and honcho read .env from their working folder, as the .env beside this") {
+		t.Errorf("no note about .env:\n%s", res.YAML)
+	}
+}
+
+func TestNotText(t *testing.T) {
+	for content, want := range map[string]string{
+		"web: ok\nbad: \xff\n": "Procfile:2: not UTF-8 text",
+		"web: a\x00b\n":        "Procfile:1: a NUL byte",
+	} {
+		dir := writeFiles(t, map[string]string{"Procfile": content})
+		_, err := Import(filepath.Join(dir, "Procfile"), testOptions(Procfile))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", content, err, want)
+		}
+	}
+}

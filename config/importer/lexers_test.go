@@ -89,17 +89,19 @@ func TestPyExpand(t *testing.T) {
 		t.Errorf("process_num = %+v", inst)
 	}
 	for in, msg := range map[string]string{
-		"%s":                 "has no (name)",
-		"50%":                "lone %",
-		"%(nope)s":           `"nope" cannot be expanded`,
-		"%(program_name)d":   "needs a number",
-		"%(program_name":     "no closing",
-		"%(numprocs)":        "incomplete format",
-		"%(ENV_HOME)5s":      "only as it is",
-		"%(process_num)#o":   "0o",
-		"%(program_name)*s":  "width of *",
-		"%(numprocs)c":       "unsupported conversion",
-		"%(program_name)zed": "unsupported conversion",
+		"%s":                                "has no (name)",
+		"50%":                               "lone %",
+		"%(nope)s":                          `"nope" cannot be expanded`,
+		"%(program_name)d":                  "needs a number",
+		"%(program_name":                    "no closing",
+		"%(numprocs)":                       "incomplete format",
+		"%(ENV_HOME)5s":                     "only as it is",
+		"%(process_num)#o":                  "0o",
+		"%(program_name)*s":                 "width of *",
+		"%(numprocs)c":                      "unsupported conversion",
+		"%(program_name)zed":                "unsupported conversion",
+		"%(numprocs)99999d":                 "width of 99999 is more",
+		"%(numprocs).99999999999999999999d": "precision of 99999999999999999999 is more",
 	} {
 		if _, err := pyExpand(in, x); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("expand %q: err = %v, want it to say %q", in, err, msg)

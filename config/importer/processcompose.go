@@ -125,6 +125,7 @@ func importProcessCompose(path string, data []byte, r *report) *File {
 	if len(r.errs) > 0 {
 		return nil
 	}
+	relativeNote(c.f, "process-compose", filepath.Base(path))
 	dotEnv(path, c.f, r, "process-compose reads .env from its working folder")
 	return c.f
 }

@@ -39,7 +39,11 @@ func importProcfile(path string, data []byte, r *report) *File {
 			f.Head = append(f.Head, fmt.Sprintf("%s:%d is not a `name: command` line and is not imported: %s", filepath.Base(path), lineno, t))
 			continue
 		}
-		name, cmd := m[1], strings.TrimRightFunc(m[2], func(r rune) bool { return r == ' ' || r == '\t' })
+		name, cmd := m[1], strings.TrimSpace(m[2])
+		if cmd == "" {
+			r.errorf(path, lineno, "process type %q has an empty command", name)
+			continue
+		}
 		if first, dup := seen[name]; dup {
 			r.errorf(path, lineno, "process type %q is already defined on line %d", name, first)
 			continue
@@ -72,6 +76,7 @@ func importProcfile(path string, data []byte, r *report) *File {
 		"A Procfile says only what runs. Each process type is a permanent worker, restarted whenever it exits, "+
 			"as Heroku restarts a dyno; foreman and honcho instead stop everything when one process exits "+
 			"(to keep that, mark the workers significant: true and set the root's auto_shutdown: any_significant).")
+	relativeNote(f, "foreman", filepath.Base(path))
 	dotEnv(path, f, r, "foreman and honcho read .env from their working folder")
 	f.Defaults = &Worker{StopTimeout: ptr(procfileStopWait)}
 	f.Defaults.Notes.add("stop_timeout", "foreman waits 5s after SIGTERM before SIGKILL (Heroku waits 30s).")

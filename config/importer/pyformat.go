@@ -17,6 +17,7 @@ type pyValue struct {
 	num  bool      // an integer (process_num, numprocs)
 	env  string    // a variable of supd's environment (ENV_X not set by the file)
 	inst *instance // the instance number, with its offset (process_num under numprocs > 1)
+	t    text      // a text known only when supd runs (an ENV_ name set from the environment)
 }
 
 // pyNames is the dictionary of one expansion.
@@ -78,6 +79,16 @@ func pyExpand(s string, x *pyNames) (text, error) {
 		if !ok {
 			return nil, fmt.Errorf("%q: the name %q cannot be expanded; available: %s", s, name, strings.Join(x.names(), ", "))
 		}
+		if v.t != nil {
+			if spec != "" || conv != 's' {
+				return nil, fmt.Errorf("%q: %%(%s)%s%c: a value known only when supd runs is inserted only as it is, with %%(%s)s",
+					s, name, spec, conv, name)
+			}
+			for _, p := range v.t {
+				b.add(p)
+			}
+			continue
+		}
 		p, err := pyFormat(v, spec, conv)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %%(%s)%s%c: %v", s, name, spec, conv, err)
@@ -85,6 +96,15 @@ func pyExpand(s string, x *pyNames) (text, error) {
 		b.add(p)
 	}
 	return b.text(), nil
+}
+
+// maxWidth bounds the width and precision of a format, which Python does
+// not, so that a typing slip cannot ask for gigabytes.
+const maxWidth = 4096
+
+func tooWide(digits string) bool {
+	n, err := strconv.Atoi(digits)
+	return digits != "" && (err != nil || n > maxWidth)
 }
 
 // pySpec reads the flags, width, precision, length and conversion after
@@ -95,16 +115,24 @@ func pySpec(s string) (spec string, conv byte, n int, err error) {
 	for i < len(s) && strings.IndexByte("#0- +", s[i]) >= 0 {
 		i++
 	}
+	width := i
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
+	}
+	if tooWide(s[width:i]) {
+		return "", 0, 0, fmt.Errorf("a width of %s is more than any setting needs", s[width:i])
 	}
 	if i < len(s) && s[i] == '*' {
 		return "", 0, 0, fmt.Errorf("a width of * needs a positional argument")
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
+		prec := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
+		}
+		if tooWide(s[prec:i]) {
+			return "", 0, 0, fmt.Errorf("a precision of %s is more than any setting needs", s[prec:i])
 		}
 	}
 	spec = s[:i]

@@ -13,15 +13,14 @@ import (
 
 // svImport is one import of a supervisord config and its includes.
 type svImport struct {
-	main    string // the main file as given
-	dir     string // its folder, absolute
-	c       *ini
-	r       *report
-	opt     Options
-	f       *File
-	env     map[string]string // [supervisord] environment=, which ENV_ names stand for as written
-	envKeys []string          // its names in order
-	logDir  string            // [supervisord] childlogdir=, "" when unset
+	main   string // the main file as given
+	dir    string // its folder, absolute
+	c      *ini
+	r      *report
+	opt    Options
+	f      *File
+	env    map[string]text // [supervisord] environment=, which ENV_ names stand for as written
+	logDir string          // [supervisord] childlogdir=, "" when unset
 	// logFiles maps each log file a worker writes to that worker, as supd
 	// refuses two writers of one file.
 	logFiles  map[string]string
@@ -100,7 +99,7 @@ func importSupervisord(path string, data []byte, opt Options, r *report) *File {
 	}
 	s := &svImport{
 		main: path, dir: filepath.Dir(abs), c: newINI(), r: r, opt: opt,
-		f: &File{}, env: map[string]string{}, logFiles: map[string]string{},
+		f: &File{}, env: map[string]text{}, logFiles: map[string]string{},
 	}
 	s.c.read(path, data, r)
 	if len(r.errs) > 0 {
@@ -122,6 +121,10 @@ func importSupervisord(path string, data []byte, opt Options, r *report) *File {
 		"doubling up to 30s, before each restart.")
 	d.add("ready", "startsecs=1: running once it has stayed up for a second.")
 	s.daemon()
+	if s.f.Defaults.Dir == "" {
+		d.add("", "A program without directory= ran in supervisord's working folder (/ under an init system); "+
+			"a worker without dir runs in the folder of this file.")
+	}
 	s.tree()
 	if len(r.errs) > 0 {
 		return nil
@@ -192,6 +195,9 @@ func (s *svImport) includes() {
 			data, err := os.ReadFile(m)
 			if err != nil {
 				s.r.errorf(k.file, k.line, "[include] files: %v", err)
+				continue
+			}
+			if !textFile(m, data, s.r) {
 				continue
 			}
 			before := len(sec.keys)
@@ -266,10 +272,18 @@ func (s *svImport) baseNames(k *iniKey) *pyNames {
 		"here":           {s: filepath.Dir(absPath(k.file))},
 		"host_node_name": {s: s.opt.Hostname},
 	}, env: func(string) bool { return true }}
-	for name, v := range s.env {
-		x.vals["ENV_"+name] = pyValue{s: v}
+	for name, t := range s.env {
+		x.vals["ENV_"+name] = textValue(t)
 	}
 	return x
+}
+
+// textValue is what an ENV_ name set by the file stands for.
+func textValue(t text) pyValue {
+	if v, ok := t.static(); ok {
+		return pyValue{s: v}
+	}
+	return pyValue{t: t}
 }
 
 func absPath(p string) string {
@@ -330,15 +344,7 @@ func (s *svImport) daemon() {
 			}
 			env := s.envList(k, t)
 			for _, e := range env {
-				v, _ := e.value.static()
-				if _, seen := s.env[e.name]; !seen {
-					s.envKeys = append(s.envKeys, e.name)
-				}
-				s.env[e.name] = v
-				if !e.static {
-					// A variable of supd's own environment: supd expands it.
-					s.env[e.name] = ""
-				}
+				s.env[e.name] = e.value
 			}
 			for _, e := range env {
 				v, _ := e.value.supd()

@@ -219,11 +219,7 @@ func (p *svProgram) environment() (shell []svEnv) {
 		return nil
 	}
 	for _, e := range p.s.envList(k, t) {
-		if v, ok := e.value.static(); ok {
-			p.names.vals["ENV_"+e.name] = pyValue{s: v}
-		} else {
-			delete(p.names.vals, "ENV_"+e.name)
-		}
+		p.names.vals["ENV_"+e.name] = textValue(e.value)
 		v, ok := e.value.supd()
 		if !ok {
 			shell = append(shell, e)

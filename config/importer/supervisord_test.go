@@ -90,6 +90,7 @@ func TestSupervisordCommand(t *testing.T) {
 			`exec /bin/x "$((SUPD_INSTANCE + 1))"`},
 		{"command=/bin/x\numask=022", nil, "umask 022; exec /bin/x"},
 		{"command=/bin/x 'it''s ${HOME}' 100%%", []string{"/bin/x", "its $${HOME}", "100%"}, ""},
+		{"command=/bin/x %(ENV_A)s %(ENV_B)s\nenvironment=A=\"%(ENV_HOME)s/a\",B=b", []string{"/bin/x", "${HOME}/a", "b"}, ""},
 		{"command=/bin/x\nnumprocs=2\nenvironment=N=\"%(process_num)03d\"", nil,
 			`export N="$(printf '%03d' "$SUPD_INSTANCE")"; exec /bin/x`},
 	} {
@@ -102,6 +103,24 @@ func TestSupervisordCommand(t *testing.T) {
 		if !slices.Equal(c.Argv, tc.argv) || c.Shell != tc.shell {
 			t.Errorf("%q: command %q / %q, want %q / %q", tc.program, c.Argv, c.Shell, tc.argv, tc.shell)
 		}
+	}
+}
+
+func TestSupervisordDaemonEnvironment(t *testing.T) {
+	f, r, _ := svModel(t, map[string]string{"supervisord.conf": `
+[supervisord]
+environment=P="/opt/bin:%(ENV_PATH)s",MODE=prod
+[program:x]
+command=/bin/x --path %(ENV_P)s --mode %(ENV_MODE)s
+`})
+	if len(r.errs) > 0 {
+		t.Fatal(r.errs)
+	}
+	if got := f.Root.Children[0].Worker.Command.Argv; !slices.Equal(got, []string{"/bin/x", "--path", "/opt/bin:${PATH}", "--mode", "prod"}) {
+		t.Errorf("argv %q", got)
+	}
+	if got := f.Defaults.Env; !slices.Equal(got, []EnvVar{{"P", "/opt/bin:${PATH}"}, {"MODE", "prod"}}) {
+		t.Errorf("defaults env %q", got)
 	}
 }
 
