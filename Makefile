@@ -3,9 +3,9 @@ GO        ?= go
 BIN       := bin
 CONFIG    ?= examples/quickstart/supd.yaml
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION) -X main.version=$(VERSION)
+LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION)
 PREFIX    ?= /usr/local
-FUZZTIME  ?= 60s
+FUZZTIME  ?= 30s
 
 .PHONY: help build run test testdeps bench fuzz lint install docs package clean
 
@@ -18,29 +18,37 @@ build: ## build bin/supd and bin/supctl
 run: build ## build and run supd on the example tree in the foreground
 	$(BIN)/supd --config $(CONFIG)
 
-test: testdeps ## run every test with the race detector
-	$(GO) vet ./...
+test: testdeps lint ## check formatting, vet and go.mod, then run every test with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-testdeps: ## install the third-party programs the tests run (as root): redis-server, systemd-analyze, man
-	@if [ "$$(id -u)" = 0 ]; then \
-		missing=; \
-		command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-		command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
-		command -v man >/dev/null || missing="$$missing man-db"; \
-		[ -z "$$missing" ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) || true; \
+testdeps: ## install the third-party programs the tests run (as root): redis-server, systemd-analyze, man, tmux
+	@missing=; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	command -v man >/dev/null || missing="$$missing man-db"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "testdeps:$$missing missing and only root can install them: the tests that need them will skip" >&2; \
 	fi
 
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...
 
-fuzz: ## fuzz the config loader and supd import for FUZZTIME each
-	$(GO) test ./config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
-	$(GO) test ./config/importer -run '^$$' -fuzz FuzzImport -fuzztime $(FUZZTIME)
+fuzz: ## run every fuzz target of every package for FUZZTIME each
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' $$dir | grep '^Fuzz'); do \
+			echo "$(GO) test $$dir -fuzz '^$$target$$' -fuzztime $(FUZZTIME)"; \
+			$(GO) test $$dir -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+lint: ## gofmt, go vet, and go.mod/go.sum as go mod tidy leaves them
+	@test -z "$$(gofmt -l .)" || { echo "lint: not gofmt'ed:" >&2; gofmt -l . >&2; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "lint: go.mod/go.sum are not tidy; run go mod tidy:" >&2; $(GO) mod tidy -diff >&2; exit 1; }
 
 install: build ## install supd and supctl into PREFIX/bin
 	install -D -m 0755 $(BIN)/supd $(DESTDIR)$(PREFIX)/bin/supd

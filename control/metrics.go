@@ -11,18 +11,15 @@ import (
 	"supd/control/api"
 )
 
-// newMetricsHandler serves the tree's metrics, supd's process and Go runtime
-// metrics and extra collectors, in Prometheus text format.
-func newMetricsHandler(b Backend, extra []prometheus.Collector) http.Handler {
+// newMetricsHandler serves the tree's metrics and supd's process and Go
+// runtime metrics, in Prometheus text format.
+func newMetricsHandler(b Backend) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		newTreeCollector(b, time.Now),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
-	for _, c := range extra {
-		reg.MustRegister(c)
-	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 

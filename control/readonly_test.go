@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"supd/control/api"
 )
 
@@ -54,13 +52,13 @@ type tcpServer struct {
 
 // startTCP serves b on a unix socket and on a TCP port of the loopback,
 // as the daemon does with control.http set.
-func startTCP(t *testing.T, b Backend, p Probes, extra ...prometheus.Collector) *tcpServer {
+func startTCP(t *testing.T, b Backend, p Probes) *tcpServer {
 	t.Helper()
 	ln, err := ListenTCP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(b, Options{Probes: p, Collectors: extra, Logger: slog.New(slog.DiscardHandler)})
+	srv := New(b, Options{Probes: p, Logger: slog.New(slog.DiscardHandler)})
 	sock := filepath.Join(t.TempDir(), "supd.sock")
 	uln, err := Listen(sock, 0, -1)
 	if err != nil {
@@ -193,17 +191,16 @@ func TestTCPRefusesEveryMutatingRoute(t *testing.T) {
 	}
 }
 
-// /metrics on both listeners comes from one registry.
+// /metrics on both listeners comes from one registry: the same tree,
+// build and process metrics.
 func TestTCPMetricsShareTheRegistry(t *testing.T) {
-	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "supd_test_shared_total", Help: "A counter of the test."})
-	ts := startTCP(t, newFakeBackend(), &fakeProbes{}, c)
-	c.Add(7)
+	ts := startTCP(t, newFakeBackend(), &fakeProbes{})
 	status, ctype, tcp := get(t, "GET", ts.url+"/metrics", "")
 	if status != 200 || !strings.HasPrefix(ctype, "text/plain") {
 		t.Fatalf("GET /metrics: %d %s", status, ctype)
 	}
 	_, sock := ts.unix.call(t, "GET", "/metrics", "")
-	for _, want := range []string{"supd_test_shared_total 7", `supd_node_state{kind="worker",path="web/front",state="backoff"} 1`, "supd_build_info{"} {
+	for _, want := range []string{"process_start_time_seconds ", `supd_node_state{kind="worker",path="web/front",state="backoff"} 1`, "supd_build_info{"} {
 		if !strings.Contains(tcp, want) || !strings.Contains(sock, want) {
 			t.Errorf("%q missing on one listener:\ntcp:\n%s\nsocket:\n%s", want, tcp, sock)
 		}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"supd/control/api"
 )
 
@@ -43,9 +41,6 @@ type Options struct {
 	// MaxConns caps open connections (default 512); more wait in the
 	// listen backlog.
 	MaxConns int
-	// Collectors are registered on /metrics beside the tree's metrics and
-	// supd's process and Go runtime metrics.
-	Collectors []prometheus.Collector
 	// Probes answers /healthz and /readyz on the control.http listener
 	// (ServeTCP); nil answers 503 to both.
 	Probes Probes
@@ -109,7 +104,7 @@ func New(b Backend, opts Options) *Server {
 			s.access.groups = append(s.access.groups, uint32(g))
 		}
 	}
-	s.metrics = newMetricsHandler(b, opts.Collectors)
+	s.metrics = newMetricsHandler(b)
 	s.handler = s.routes()
 	return s
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -61,23 +62,36 @@ func (d *daemon) node(path string) (api.Node, error) {
 	return nodes[0], nil
 }
 
-// waitNode polls the node at path until cond holds and returns it. supctl
-// failing (supd not listening yet) counts as cond not holding.
+// waitNode reads the node at path until cond holds and returns it: now, and
+// again at each of supd's events (see watch.until).
 func (d *daemon) waitNode(path, what string, timeout time.Duration, cond func(api.Node) bool) api.Node {
 	d.t.Helper()
 	var n api.Node
 	var err error
-	deadline := time.Now().Add(timeout)
-	for {
+	d.waitSupd(what+" of "+path, timeout, false, func() bool {
 		n, err = d.node(path)
-		if err == nil && cond(n) {
-			return n
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("timed out after %v waiting for %s: %s; last: %+v, err %v", timeout, path, what, n, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil && cond(n)
+	})
+	if err != nil || !cond(n) {
+		d.t.Fatalf("timed out after %v waiting for %s: %s; last: %+v, err %v", timeout, path, what, n, err)
 	}
+	return n
+}
+
+// waitSupd calls cond now and again at each of supd's events (and, with
+// lines, each line of its workers' output), until it holds or timeout
+// passes; it fails the test only when supd cannot be followed.
+func (d *daemon) waitSupd(what string, timeout time.Duration, lines bool, cond func() bool) bool {
+	d.t.Helper()
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	w, err := watchSupd(ctx, d.socket, lines)
+	if err != nil {
+		d.t.Fatalf("waiting for %s: %v", what, err)
+	}
+	defer w.close()
+	return w.until(deadline, cond)
 }
 
 // running waits for the worker at path to be running and returns it.
@@ -108,7 +122,7 @@ func (d *daemon) events() []api.Event {
 func (d *daemon) lineTime(path, text string) time.Time {
 	d.t.Helper()
 	var at time.Time
-	waitFor(d.t, path+" to print "+strconv.Quote(text), 10*time.Second, func() bool {
+	if !d.waitSupd(path+" to print "+strconv.Quote(text), 10*time.Second, true, func() bool {
 		out, err := d.ctl("-o", "json", "logs", "-n", "1000", path)
 		if err != nil {
 			return false
@@ -121,7 +135,9 @@ func (d *daemon) lineTime(path, text string) time.Time {
 			}
 		}
 		return false
-	})
+	}) {
+		d.t.Fatalf("timed out after 10s waiting for %s to print %q", path, text)
+	}
 	return at
 }
 
@@ -467,7 +483,7 @@ root:
 	for _, n := range []string{"fd3", "fd5", "fd4dog", "http", "tcp"} {
 		d.running(n)
 	}
-	// The trampoline both moved the pipe to 4 and set WATCHDOG_PID.
+	// The pipe is at 4 and the trampoline set WATCHDOG_PID.
 	pid := firstPid(t, filepath.Join(d.dir, "fd4dog.pid"))
 	if env := readEnv(t, filepath.Join(d.dir, "fd4dog.info")); env["WATCHDOG_PID"] != strconv.Itoa(pid) {
 		t.Errorf("fd4dog: WATCHDOG_PID=%q, its pid %d", env["WATCHDOG_PID"], pid)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"supd/control/api"
 )
 
 // stop_timeout: 0s is OTP's brutal_kill: the worker gets SIGKILL with no
@@ -94,4 +96,42 @@ func (tr *signalTrace) sentTo(t *testing.T, pid int) []syscall.Signal {
 		}
 	}
 	return out
+}
+
+// stop: sequential stops children in reverse order, each stop complete
+// before the next; stop: parallel gives them all their stop at once. Seen
+// with real processes that take 300 ms to go, through the event stream.
+func TestStopModes(t *testing.T) {
+	for _, mode := range []string{"sequential", "parallel"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			yaml := "version: 1\nroot:\n  children:\n    - name: s\n      stop: " + mode + "\n      children:\n"
+			for _, n := range []string{"a", "b", "c"} {
+				yaml += "        - {name: " + n + `, command: ["{{TESTPROC}}", "-sleep", "-ignore-term"], stop_timeout: 300ms}` + "\n"
+			}
+			d := startSupd(t, yaml)
+			ev := d.follow()
+			d.running("s/c")
+			m := ev.mark()
+			d.mustCtl("stop", "s")
+			ev.wait(m, "s stopped", 10*time.Second, into("s", api.StateStopped))
+			var got []string
+			for _, e := range ev.since(m) {
+				if e.Kind == api.EventState && strings.HasPrefix(e.Path, "s/") {
+					got = append(got, e.Path[2:]+":"+string(e.New))
+				}
+			}
+			want := map[string]string{
+				"sequential": "c:stopping c:stopped b:stopping b:stopped a:stopping a:stopped",
+				"parallel":   "stopping stopping stopping stopped stopped stopped",
+			}[mode]
+			s := strings.Join(got, " ")
+			if mode == "parallel" {
+				s = strings.Join(strings.Fields(strings.NewReplacer("a:", "", "b:", "", "c:", "").Replace(s)), " ")
+			}
+			if s != want {
+				t.Fatalf("stop: %s: %v, want %s", mode, got, want)
+			}
+		})
+	}
 }

@@ -20,16 +20,12 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"supd/control/client"
+	"supd/control/api"
 )
 
 // scriptDeadline bounds every wait a script does: long enough for a loaded
 // machine running -race, short enough that a hang fails the test quickly.
 const scriptDeadline = 10 * time.Second
-
-// scriptPollEvery is how often the wait commands look again. They watch another
-// process from outside, so polling is the only way.
-const scriptPollEvery = 20 * time.Millisecond
 
 // TestSupctl runs the scripts in testdata/script: each starts the real supd
 // in the background and drives it with the real supctl (SPEC §3, §4).
@@ -43,12 +39,14 @@ const scriptPollEvery = 20 * time.Millisecond
 //	    wait deadline; fail unless it exits with CODE. Its output becomes
 //	    stdout and stderr.
 //	waitstate PATH STATE [PATH STATE...]
-//	    poll the daemon until every PATH is in its STATE ("/" is the root).
+//	    follow supd's events until every PATH is in its STATE ("/" is the
+//	    root).
 //	[!] waitfor PROG ARGS... -- REGEX
-//	    run PROG until its stdout matches REGEX (with !: stops matching);
-//	    its last output becomes stdout and stderr.
+//	    run PROG until its stdout matches REGEX (with !: stops matching),
+//	    again each time supd reports an event or a line of output; its
+//	    last output becomes stdout and stderr.
 //	waitfile FILE REGEX
-//	    poll FILE until it matches REGEX.
+//	    wait until FILE matches REGEX, looking again at each change to it.
 //	[!] jsonpath EXPR REGEX
 //	    the value at EXPR (.a.0.b, or . for all) of stdout's JSON, a string
 //	    as is and anything else as JSON, matches REGEX.
@@ -205,44 +203,25 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// scriptPoll calls try until it returns true or the wait deadline passes; then
-// it fails with what try last said.
-func scriptPoll(ts *testscript.TestScript, what string, try func() (bool, string)) {
-	deadline := time.Now().Add(scriptDeadline)
-	for {
-		ok, last := try()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("timed out after %v waiting for %s; last: %s", scriptDeadline, what, last)
-		}
-		time.Sleep(scriptPollEvery)
-	}
-}
-
 func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 || len(args)%2 != 0 {
 		ts.Fatalf("usage: waitstate PATH STATE [PATH STATE...]")
 	}
-	c := client.New(ts.Getenv("SUPD_SOCKET"))
-	defer c.Close()
-	scriptPoll(ts, strings.Join(args, " "), func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		var got []string
-		for i := 0; i < len(args); i += 2 {
-			n, err := c.Node(ctx, args[i])
-			if err != nil {
-				return false, err.Error()
-			}
-			got = append(got, args[i]+" "+string(n.State))
-			if string(n.State) != args[i+1] {
-				return false, strings.Join(got, ", ")
-			}
-		}
-		return true, ""
-	})
+	want := map[string]api.State{}
+	for i := 0; i < len(args); i += 2 {
+		want[strings.Trim(args[i], "/")] = api.State(args[i+1])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scriptDeadline)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	w, err := watchSupd(ctx, ts.Getenv("SUPD_SOCKET"), false)
+	if err != nil {
+		ts.Fatalf("waitstate %s: %v", strings.Join(args, " "), err)
+	}
+	defer w.close()
+	if got, ok := w.states(ctx, want, deadline); !ok {
+		ts.Fatalf("timed out after %v waiting for %s; last: %v (%v)", scriptDeadline, strings.Join(args, " "), got, w.err)
+	}
 }
 
 func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
@@ -252,12 +231,22 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re, err := regexp.Compile("(?m)" + args[i+1])
 	ts.Check(err)
+	what := fmt.Sprintf("%s to print %s%q", strings.Join(args[:i], " "), map[bool]string{true: "no ", false: ""}[neg], args[i+1])
+	deadline := time.Now().Add(scriptDeadline)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	w, err := watchSupd(ctx, ts.Getenv("SUPD_SOCKET"), true)
+	if err != nil {
+		ts.Fatalf("waiting for %s: %v", what, err)
+	}
+	defer w.close()
 	var stdout, stderr string
-	scriptPoll(ts, fmt.Sprintf("%s to print %s%q", strings.Join(args[:i], " "), map[bool]string{true: "no ", false: ""}[neg], args[i+1]),
-		func() (bool, string) {
-			stdout, stderr, _ = scriptRun(ts, nil, args[0], args[1:i]...)
-			return re.MatchString(stdout) != neg, stdout + stderr
-		})
+	if !w.until(deadline, func() bool {
+		stdout, stderr, _ = scriptRun(ts, nil, args[0], args[1:i]...)
+		return re.MatchString(stdout) != neg
+	}) {
+		ts.Fatalf("timed out after %v waiting for %s; last: %s%s", scriptDeadline, what, stdout, stderr)
+	}
 	fmt.Fprint(ts.Stdout(), stdout)
 	fmt.Fprint(ts.Stderr(), stderr)
 }
@@ -268,14 +257,10 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re, err := regexp.Compile("(?m)" + args[1])
 	ts.Check(err)
-	file := ts.MkAbs(args[0])
-	scriptPoll(ts, fmt.Sprintf("%s to match %q", args[0], args[1]), func() (bool, string) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return false, err.Error()
-		}
-		return re.Match(b), string(b)
-	})
+	last, err := waitFile(ts.MkAbs(args[0]), time.Now().Add(scriptDeadline), re.Match)
+	if err != nil {
+		ts.Fatalf("waiting for %s to match %q: %v; last: %s", args[0], args[1], err, last)
+	}
 }
 
 // jsonAt returns the value at expr in v: ".", or ".key" and ".index"

@@ -12,7 +12,7 @@ func BenchmarkStartExit(b *testing.B) {
 
 // BenchmarkStartExitCgroup adds a fresh cgroup per start and its removal.
 func BenchmarkStartExitCgroup(b *testing.B) {
-	if CgroupBase() == "" {
+	if cgroupBase() == "" {
 		b.Skip("no cgroup v2")
 	}
 	benchStartExit(b, Spec{Argv: tp("-exit", "0"), Cgroup: "bench"})

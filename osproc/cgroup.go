@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +24,7 @@ import (
 // another supd sharing the parent can tell it from a dead supd's leftover.
 type cgroupRoot struct {
 	dir    string   // e.g. /sys/fs/cgroup/unified/supd.812.4711
+	path   string   // the same as /proc/<pid>/cgroup names it, e.g. /supd.812.4711
 	lock   *os.File // the open directory holding the flock, for life
 	memory bool     // the memory controller is enabled for workers
 }
@@ -30,8 +32,9 @@ type cgroupRoot struct {
 // cgroup is one worker's cgroup, created fresh for one start: a process
 // cloned into a cgroup that was once cgroup.kill'ed dies at birth.
 type cgroup struct {
-	dir string
-	fd  int // open only until the clone, for CLONE_INTO_CGROUP; -1 after
+	dir  string
+	path string // in /proc's terms, as cgroupRoot.path
+	fd   int    // open only until the clone, for CLONE_INTO_CGROUP; -1 after
 }
 
 // mountPoint is a cgroup2 mount read from /proc/self/mountinfo.
@@ -80,15 +83,31 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
-// parseOwnCgroup returns the cgroup v2 path in the text of /proc/self/cgroup
-// (the "0::/path" line).
-func parseOwnCgroup(b []byte) (string, error) {
+// CgroupOf is the cgroup v2 of pid as /proc/<pid>/cgroup names it: a path
+// from the cgroup2 root as supd's cgroup namespace sees it, starting with
+// '/', the form of Proc.CgroupPath.
+func CgroupOf(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return "", fmt.Errorf("reading cgroup of %d: %w", pid, err)
+	}
+	cg, err := parseCgroup(b)
+	if err != nil {
+		return "", fmt.Errorf("reading cgroup of %d: %w", pid, err)
+	}
+	return cg, nil
+}
+
+// parseCgroup returns the cgroup v2 path in the text of /proc/<pid>/cgroup:
+// the "0::/path" line, which on a hybrid host follows the v1 hierarchies'.
+func parseCgroup(b []byte) (string, error) {
 	for l := range strings.Lines(string(b)) {
 		if p, ok := strings.CutPrefix(strings.TrimRight(l, "\n"), "0::"); ok {
-			return p, nil
+			// A process of a cgroup that was removed shows " (deleted)".
+			return strings.TrimSuffix(p, " (deleted)"), nil
 		}
 	}
-	return "", errors.New("no cgroup v2 entry in /proc/self/cgroup")
+	return "", errors.New("no cgroup v2 entry")
 }
 
 // ownCgroupDir finds the directory of own, this process's cgroup, in a
@@ -113,9 +132,11 @@ func ownCgroupDir(mounts []mountPoint, own string) (string, error) {
 // baseName matches the base cgroups of supd processes.
 var baseName = regexp.MustCompile(`^supd\.([0-9]+)\.([0-9]+)$`)
 
-// newCgroupRoot creates and locks this process's base cgroup below parent.
-func newCgroupRoot(parent string, self procStat) (*cgroupRoot, error) {
-	dir := filepath.Join(parent, fmt.Sprintf("supd.%d.%d", self.pid, self.start))
+// newCgroupRoot creates and locks this process's base cgroup below parent,
+// the directory of own (this process's cgroup in /proc's terms).
+func newCgroupRoot(parent, own string, self procStat) (*cgroupRoot, error) {
+	name := fmt.Sprintf("supd.%d.%d", self.pid, self.start)
+	dir := filepath.Join(parent, name)
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
@@ -130,7 +151,7 @@ func newCgroupRoot(parent string, self procStat) (*cgroupRoot, error) {
 		os.Remove(dir)
 		return nil, fmt.Errorf("lock cgroup %s: %w", dir, err)
 	}
-	r := &cgroupRoot{dir: dir, lock: f}
+	r := &cgroupRoot{dir: dir, path: path.Join(own, name), lock: f}
 	// Best effort: memory.events (OOM kills) exists in the workers' cgroups
 	// only when the parent delegated the memory controller.
 	if ctl, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers")); err == nil &&
@@ -205,7 +226,8 @@ func (r *cgroupRoot) create(name string) (*cgroup, error) {
 	if len(name) > 200 {
 		name = name[:200]
 	}
-	dir := filepath.Join(r.dir, fmt.Sprintf("%s.%d", name, cgroupSeq.Add(1)))
+	name = fmt.Sprintf("%s.%d", name, cgroupSeq.Add(1))
+	dir := filepath.Join(r.dir, name)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
@@ -214,7 +236,7 @@ func (r *cgroupRoot) create(name string) (*cgroup, error) {
 		os.Remove(dir)
 		return nil, fmt.Errorf("open cgroup: %w", err)
 	}
-	return &cgroup{dir: dir, fd: fd}, nil
+	return &cgroup{dir: dir, path: path.Join(r.path, name), fd: fd}, nil
 }
 
 // closeFD closes the directory once the clone no longer needs it.

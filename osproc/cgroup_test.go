@@ -37,20 +37,42 @@ func TestParseMountinfo(t *testing.T) {
 	}
 }
 
-func TestParseOwnCgroup(t *testing.T) {
+func TestParseCgroup(t *testing.T) {
 	tests := []struct {
 		in, want string
 		bad      bool
 	}{
 		{"9:name=systemd:/\n4:memory:/x\n0::/\n", "/", false},
 		{"0::/system.slice/supd.service\n", "/system.slice/supd.service", false},
+		{"9:name=systemd:/\n4:memory:/x\n0::/a/b\n", "/a/b", false},
+		{"0::/supd.1.2/web_api.7", "/supd.1.2/web_api.7", false},
+		{"0::/gone (deleted)\n", "/gone", false},
 		{"4:memory:/x\n", "", true},
+		{"", "", true},
 	}
 	for _, tt := range tests {
-		got, err := parseOwnCgroup([]byte(tt.in))
+		got, err := parseCgroup([]byte(tt.in))
 		if (err != nil) != tt.bad || got != tt.want {
-			t.Errorf("parseOwnCgroup(%q) = %q, %v", tt.in, got, err)
+			t.Errorf("parseCgroup(%q) = %q, %v", tt.in, got, err)
 		}
+	}
+}
+
+func TestCgroupOf(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Skip(err)
+	}
+	want, err := parseCgroup(b)
+	if err != nil {
+		t.Skip("no cgroup v2 here")
+	}
+	if got, err := CgroupOf(os.Getpid()); err != nil || got != want {
+		t.Errorf("CgroupOf(self) = %q, %v; want %q", got, err, want)
+	}
+	// pid_max is at most 2^22: this pid cannot exist.
+	if _, err := CgroupOf(1 << 23); err == nil {
+		t.Error("CgroupOf of a missing pid succeeded")
 	}
 }
 
@@ -115,7 +137,7 @@ func writableCgroup2(t *testing.T) bool {
 
 func needCgroups(t *testing.T) {
 	t.Helper()
-	if CgroupBase() == "" {
+	if cgroupBase() == "" {
 		if writableCgroup2(t) {
 			t.Fatal("the host has a writable cgroup2 mount, but osproc does not use it")
 		}
@@ -125,7 +147,7 @@ func needCgroups(t *testing.T) {
 
 func TestCgroupDetection(t *testing.T) {
 	needCgroups(t)
-	base := CgroupBase()
+	base := cgroupBase()
 	self, _ := readStat(os.Getpid())
 	if want := fmt.Sprintf("supd.%d.%d", self.pid, self.start); filepath.Base(base) != want {
 		t.Errorf("base %s, want name %s", base, want)
@@ -147,12 +169,16 @@ func TestCgroupPerStart(t *testing.T) {
 	for range 2 {
 		p := startReady(t, Spec{Cgroup: "web/api"}, "-sleep")
 		dir := p.Cgroup()
-		if filepath.Dir(dir) != CgroupBase() || !strings.HasPrefix(filepath.Base(dir), "web_api.") {
+		if filepath.Dir(dir) != cgroupBase() || !strings.HasPrefix(filepath.Base(dir), "web_api.") {
 			t.Fatalf("cgroup %q", dir)
 		}
 		procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 		if err != nil || strings.TrimSpace(string(procs)) != fmt.Sprint(p.Pid()) {
 			t.Fatalf("cgroup.procs = %q, %v; want %d", procs, err, p.Pid())
+		}
+		// The kernel names the same cgroup as CgroupPath does.
+		if got, err := CgroupOf(p.Pid()); err != nil || got != p.CgroupPath() {
+			t.Errorf("CgroupOf(worker) = %q, %v; CgroupPath() = %q", got, err, p.CgroupPath())
 		}
 		dirs = append(dirs, dir)
 		since := removedDirs.now()
@@ -223,7 +249,7 @@ func TestSupdKilled(t *testing.T) {
 			t.Fatalf("grandchild %d died with the helper: the cleanup is not tested", g.pid)
 		}
 	}
-	dirs, populated := killLeftovers(filepath.Dir(helperBase), filepath.Base(CgroupBase()))
+	dirs, populated := killLeftovers(filepath.Dir(helperBase), filepath.Base(cgroupBase()))
 	if !containsAll(dirs, worker, helperBase) || !containsAll(populated, helperBase) {
 		t.Errorf("leftovers %q (populated %q), want %s and %s", dirs, populated, worker, helperBase)
 	}
@@ -268,14 +294,14 @@ func containsAll(list []string, want ...string) bool {
 
 // cgroupDirs lists the cgroups below the base.
 func cgroupDirs(t *testing.T) []string {
-	ents, err := os.ReadDir(CgroupBase())
+	ents, err := os.ReadDir(cgroupBase())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dirs []string
 	for _, e := range ents {
 		if e.IsDir() {
-			dirs = append(dirs, filepath.Join(CgroupBase(), e.Name()))
+			dirs = append(dirs, filepath.Join(cgroupBase(), e.Name()))
 		}
 	}
 	return dirs

@@ -4,9 +4,10 @@
 // signal, credentials, working directory, environment, file descriptors and,
 // where the host allows, a fresh cgroup v2 per start; the one reaper of the
 // whole process; how a process ended (Exit: code and signal kept apart, core
-// dump, OOM kill); signal names (ParseSignal, SignalName); and signalling or
+// dump, OOM kill); signal names (ParseSignal, SignalName); signalling or
 // killing a worker's whole process tree (Proc.Signal, Proc.SignalPid,
-// Proc.Kill, KillAll).
+// Proc.Kill, KillAll); and what supd reads of other processes in /proc and
+// cgroupfs (ProcessGroup, CgroupOf: parsed here and nowhere else).
 //
 // # Goroutines
 //
@@ -18,7 +19,7 @@
 //   - reapLoop, the reaper: on every SIGCHLD it reaps every exited child
 //     with waitid(P_ALL)/wait4 and delivers each exit to the Proc
 //     registered for that pid, calling its Spec.OnExit; unregistered pids
-//     (orphans reparented to supd) are reaped and counted (Orphans). It also
+//     (orphans reparented to supd) are reaped too. It also
 //     removes the cgroups of ended workers, retrying with a backoff timer
 //     while the kernel still counts them busy.
 //   - spawnLoop, the spawner: every fork runs on this goroutine, locked to
@@ -70,6 +71,15 @@
 // ended. Under systemd, supd's unit needs Delegate=yes for this to be
 // proper. If anything about cgroups fails, the worker runs in its process
 // group alone and the failure is logged.
+//
+// # The process's own pid in its environment
+//
+// systemd's WATCHDOG_PID must be exactly the worker's pid, which is unknown
+// before the fork. A Start with Spec.PidEnv therefore executes this same
+// binary (/proc/self/exe) with TrampolineArg; its main hands over to
+// TrampolineMain, which sets the variables to its own pid and executes the
+// real program, keeping the pid. Descriptors need no such help: a nil
+// Spec.ExtraFiles entry leaves its number closed, so any fd can be placed.
 //
 // # PID 1
 //

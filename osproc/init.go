@@ -106,9 +106,9 @@ func detectCgroups() (root *cgroupRoot, leftovers, populated []string, err error
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("find own cgroup: %w", err)
 	}
-	own, err := parseOwnCgroup(cg)
+	own, err := parseCgroup(cg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("find own cgroup: %w", err)
 	}
 	parent, err := ownCgroupDir(parseMountinfo(mi), own)
 	if err != nil {
@@ -118,19 +118,9 @@ func detectCgroups() (root *cgroupRoot, leftovers, populated []string, err error
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read own start time: %w", err)
 	}
-	if root, err = newCgroupRoot(parent, self); err != nil {
+	if root, err = newCgroupRoot(parent, own, self); err != nil {
 		return nil, nil, nil, err
 	}
 	leftovers, populated = killLeftovers(parent, filepath.Base(root.dir))
 	return root, leftovers, populated, nil
-}
-
-// CgroupBase is the directory below which workers get their cgroups, or ""
-// when cgroups are not used. Like Start, it sets osproc up if needed.
-func CgroupBase() string {
-	ensure(nil)
-	if cgRoot == nil {
-		return ""
-	}
-	return cgRoot.dir
 }

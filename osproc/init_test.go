@@ -13,7 +13,7 @@ func TestInitLogsMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "mode=\"process groups only\" reason="
-	if base := CgroupBase(); base != "" {
+	if base := cgroupBase(); base != "" {
 		want = fmt.Sprintf("mode=\"cgroup v2\" dir=%s oom_reported=", base)
 	}
 	if !strings.Contains(buf.String(), "msg=\"worker containment\" "+want) {

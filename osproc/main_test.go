@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,9 +27,14 @@ var (
 	reapedPids    = newSeen[int]()
 	reapedOrphans = newSeen[int]()
 	removedDirs   = newSeen[string]()
+	zombieStatus  sync.Map // pid → the kernel's exit_code of the zombie, as int
 )
 
 func TestMain(m *testing.M) {
+	// Start's trampoline runs the test binary (Spec.PidEnv).
+	if len(os.Args) > 1 && os.Args[1] == TrampolineArg {
+		os.Exit(TrampolineMain(os.Args[2:]))
+	}
 	if os.Getenv(helperEnv) != "" {
 		helperMain()
 		return
@@ -60,6 +66,11 @@ func testMain(m *testing.M) int {
 		}
 	}
 	testHookRemoved = removedDirs.note
+	testHookExited = func(pid int) {
+		if code, err := zombieExitCode(pid); err == nil {
+			zombieStatus.Store(pid, code)
+		}
+	}
 	if err := Init(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -240,4 +251,28 @@ func pidsOf(ps []procStat) []int {
 		out[i] = st.pid
 	}
 	return out
+}
+
+// cgroupBase is the directory below which workers get their cgroups, or ""
+// when cgroups are not used.
+func cgroupBase() string {
+	if cgRoot == nil {
+		return ""
+	}
+	return cgRoot.dir
+}
+
+// zombieExitCode reads the last field of /proc/PID/stat, exit_code: the
+// kernel's own account of how an exited process ended, in the form of a
+// wait status (the signal, and 0x80 when it dumped a core).
+func zombieExitCode(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 50 {
+		return 0, fmt.Errorf("stat of %d: no exit_code field", pid)
+	}
+	return strconv.Atoi(f[len(f)-1])
 }

@@ -40,6 +40,15 @@ func (p *Proc) Cgroup() string {
 	return p.cg.dir
 }
 
+// CgroupPath is the process's cgroup as /proc/<pid>/cgroup and CgroupOf
+// name it (e.g. "/supd.812.4711/web_api.7"), or "" when it has none.
+func (p *Proc) CgroupPath() string {
+	if p.cg == nil {
+		return ""
+	}
+	return p.cg.path
+}
+
 // Done is closed once the process was reaped, its group and cgroup killed
 // and OnExit returned.
 func (p *Proc) Done() <-chan struct{} { return p.done }

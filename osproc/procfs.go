@@ -60,6 +60,16 @@ func readStat(pid int) (procStat, error) {
 	return parseStat(b)
 }
 
+// ProcessGroup is the process group of pid, read from /proc/<pid>/stat. It
+// fails for a pid that does not exist (a sender that already exited).
+func ProcessGroup(pid int) (int, error) {
+	st, err := readStat(pid)
+	if err != nil {
+		return 0, fmt.Errorf("reading process group of %d: %w", pid, err)
+	}
+	return st.pgid, nil
+}
+
 // alive reports whether the process pid that started at start still runs
 // (a zombie has ended).
 func alive(pid int, start uint64) bool {

@@ -3,6 +3,7 @@ package osproc
 import (
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -23,7 +24,13 @@ func TestParseStat(t *testing.T) {
 			in:   "9 (a (b) c) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 123456789 0 0",
 			want: procStat{pid: 9, ppid: 1, pgid: 5, state: 'Z', start: 123456789},
 		},
+		{
+			name: "command of parentheses",
+			in:   "5 ()) Z 1 3 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0",
+			want: procStat{pid: 5, ppid: 1, pgid: 3, state: 'Z', start: 77},
+		},
 		{name: "no command", in: "9 S 1 5 5", bad: true},
+		{name: "bad pgrp", in: "9 (x) S 1 y 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", bad: true},
 		{name: "short", in: "9 (x) S 1 5 5 0", bad: true},
 		{name: "bad pid", in: "x (x) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", bad: true},
 		{name: "bad start", in: "9 (x) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -1 0 0", bad: true},
@@ -39,6 +46,20 @@ func TestParseStat(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: parseStat = %+v, %v; want %+v", tt.name, got, err, tt.want)
 		}
+	}
+}
+
+func TestProcessGroup(t *testing.T) {
+	got, err := ProcessGroup(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := syscall.Getpgrp(); got != want {
+		t.Fatalf("ProcessGroup(self) = %d, want %d", got, want)
+	}
+	// pid_max is at most 2^22: this pid cannot exist.
+	if _, err := ProcessGroup(1 << 23); err == nil {
+		t.Fatal("ProcessGroup of a missing pid succeeded")
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -22,15 +21,9 @@ var (
 	procs = map[int]*Proc{} // live processes by pid, guarded by regMu
 )
 
-// orphans counts reaped processes that nobody registered: descendants of
-// workers reparented to supd as subreaper (or PID 1).
-var orphans atomic.Uint64
-
-// Orphans is how many unregistered processes the reaper has reaped.
-func Orphans() uint64 { return orphans.Load() }
-
 // Test hooks, set before the reaper starts.
 var (
+	testHookExited  func(pid int)              // before each reap, the child still a zombie
 	testHookReaped  func(pid int, orphan bool) // after each reap
 	testHookRemoved func(dir string)           // after each cgroup removal
 )
@@ -100,6 +93,9 @@ func reapAll(log *slog.Logger) []reaped {
 		if pid == 0 {
 			return out
 		}
+		if testHookExited != nil {
+			testHookExited(pid)
+		}
 		p := procs[pid]
 		if p != nil {
 			p.mu.Lock()
@@ -127,8 +123,6 @@ func reapAll(log *slog.Logger) []reaped {
 		if p != nil {
 			delete(procs, pid)
 			out = append(out, reaped{p, ws})
-		} else {
-			orphans.Add(1)
 		}
 		if testHookReaped != nil {
 			testHookReaped(pid, p == nil)

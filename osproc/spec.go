@@ -4,14 +4,23 @@ import "os"
 
 // Spec describes one process to start.
 type Spec struct {
-	Argv       []string   // Argv[0] is looked up in PATH (of Env) when it has no slash
-	Dir        string     // working directory; "" is supd's own
-	Env        []string   // the whole environment, "K=V"
-	Cred       *Cred      // nil: supd's own user and groups
-	Stdin      *os.File   // nil: /dev/null
-	Stdout     *os.File   // nil: /dev/null
-	Stderr     *os.File   // nil: /dev/null
-	ExtraFiles []*os.File // become fd 3, 4, ...
+	Argv []string // Argv[0] is looked up in PATH (of Env) when it has no slash
+	Dir  string   // working directory; "" is supd's own
+	Env  []string // the whole environment, "K=V"
+	// PidEnv names variables to set to the process's own pid, such as
+	// systemd's WATCHDOG_PID. The pid exists only after the fork, so the
+	// process first runs as this same binary (see TrampolineArg), which
+	// sets them and executes Argv[0] keeping its pid; a program exec would
+	// refuse is still Start's error, checked before the fork.
+	PidEnv []string
+	Cred   *Cred    // nil: supd's own user and groups
+	Stdin  *os.File // nil: /dev/null
+	Stdout *os.File // nil: /dev/null
+	Stderr *os.File // nil: /dev/null
+	// ExtraFiles become fd 3, 4, ...; a nil entry leaves its descriptor
+	// closed, so a file can be placed at any number with nothing else
+	// open below it (s6's readiness fd N: N-3 nils, then the pipe).
+	ExtraFiles []*os.File
 	// The files above are the child's ends: Start takes their descriptors
 	// with os.File.Fd, which leaves them in blocking mode, so the caller
 	// closes them after Start rather than using them.

@@ -25,84 +25,124 @@ func Start(spec Spec) (*Proc, error) {
 	if ensure(nil); setupErr != nil {
 		return nil, setupErr
 	}
-	if len(spec.Argv) == 0 {
-		return nil, errors.New("start: empty argv")
-	}
-	path, err := LookPath(spec.Argv[0], spec.Env)
+	path, err := check(spec)
 	if err != nil {
 		return nil, err
 	}
-	if spec.Dir != "" {
-		if err := checkDir(spec.Dir); err != nil {
-			return nil, err
-		}
+	files := append([]*os.File{spec.Stdin, spec.Stdout, spec.Stderr}, spec.ExtraFiles...)
+	prog, argv := path, spec.Argv
+	if len(spec.PidEnv) > 0 {
+		prog, argv = selfExe, trampolineArgv(spec.PidEnv, path, spec.Argv)
 	}
-	if err := checkCred(spec.Cred); err != nil {
-		return nil, err
-	}
-	if spec.Dir != "" && spec.Cred != nil {
-		// The child changes directory after it changed user, and its
-		// EACCES would read like the exec's.
-		if err := checkSearch(spec.Dir, spec.Cred); err != nil {
-			return nil, err
-		}
-	}
-	files := []*os.File{spec.Stdin, spec.Stdout, spec.Stderr}
-	files = append(files, spec.ExtraFiles...)
-	fds := make([]uintptr, len(files))
-	for i, f := range files {
-		if f == nil {
-			if i > 2 {
-				return nil, fmt.Errorf("start: extra file %d is nil", i)
-			}
-			f = devNull
-		}
-		fds[i] = f.Fd()
-	}
-	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if c := spec.Cred; c != nil {
-		sys.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: slices.Clone(c.Groups)}
-		// Without root, checkCred allowed only our own ids, and setgroups
-		// would fail.
-		sys.Credential.NoSetGroups = os.Geteuid() != 0
-	}
-	prog, argv, env := path, spec.Argv, spec.Env
-	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: env, Files: fds, Sys: sys}
+	attr := &syscall.ProcAttr{Dir: spec.Dir, Env: spec.Env, Files: childFDs(files), Sys: sysAttr(spec.Cred)}
 	p := &Proc{onExit: spec.OnExit, done: make(chan struct{})}
-
-	if spec.Cgroup != "" && cgRoot != nil {
-		cg, err := cgRoot.create(spec.Cgroup)
-		if err != nil {
-			logger.Warn("worker left in supd's cgroup", "cgroup", spec.Cgroup, "err", err)
-		} else {
-			p.cg = cg
-			sys.UseCgroupFD, sys.CgroupFD = true, cg.fd
-		}
-	}
-	err = spawn(prog, argv, attr, p)
-	if cg := p.cg; cg != nil {
-		cg.closeFD()
-		if err != nil {
-			// The clone into the cgroup may be what failed: try once
-			// without it, and keep the exec error if that fails too.
-			// The failed child may still count in the cgroup for a moment;
-			// the reaper then retries, handed the directory by a goroutine
-			// because OnExit, on the reaper's goroutine, may call Start.
-			if os.Remove(cg.dir) != nil {
-				go func() { removec <- []string{cg.dir} }()
-			}
-			p.cg, sys.UseCgroupFD, sys.CgroupFD = nil, false, 0
-			if spawn(prog, argv, attr, p) == nil {
-				logger.Warn("worker left in supd's cgroup", "cgroup", cg.dir, "pid", p.pid, "err", err)
-				err = nil
-			}
-		}
-	}
+	err = spawnContained(prog, argv, attr, p, spec.Cgroup)
 	runtime.KeepAlive(files)
 	if err != nil {
 		return nil, fmt.Errorf("exec %q: %w", path, err)
 	}
 	return p, nil
+}
+
+// check finds the program and refuses, before the fork, what the child
+// could only report as an exec failure: a missing folder, credentials
+// supd may not take, a folder the user may not enter and, when the
+// trampoline would hide it behind an exit status, a program exec would
+// refuse. It returns the program's path.
+func check(spec Spec) (string, error) {
+	if len(spec.Argv) == 0 {
+		return "", errors.New("start: empty argv")
+	}
+	path, err := LookPath(spec.Argv[0], spec.Env)
+	if err != nil {
+		return "", err
+	}
+	if spec.Dir != "" {
+		if err := checkDir(spec.Dir); err != nil {
+			return "", err
+		}
+	}
+	if err := checkCred(spec.Cred); err != nil {
+		return "", err
+	}
+	if spec.Dir != "" && spec.Cred != nil {
+		// The child changes directory after it changed user, and its
+		// EACCES would read like the exec's.
+		if err := checkSearch(spec.Dir, spec.Cred); err != nil {
+			return "", err
+		}
+	}
+	if len(spec.PidEnv) > 0 {
+		if err := checkExec(path, spec.Dir); err != nil {
+			return "", fmt.Errorf("exec %q: %w", path, err)
+		}
+	}
+	return path, nil
+}
+
+// childFDs are the descriptors the child gets at 0, 1, 2, 3...: /dev/null
+// for a standard stream left nil, and none for an extra file left nil
+// (syscall.ForkExec closes a descriptor given as -1).
+func childFDs(files []*os.File) []uintptr {
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		switch {
+		case f != nil:
+			fds[i] = f.Fd()
+		case i < 3:
+			fds[i] = devNull.Fd()
+		default:
+			fds[i] = ^uintptr(0)
+		}
+	}
+	return fds
+}
+
+// sysAttr is every start's own process group and parent-death signal, and
+// c's credentials.
+func sysAttr(c *Cred) *syscall.SysProcAttr {
+	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if c != nil {
+		sys.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: slices.Clone(c.Groups)}
+		// Without root, checkCred allowed only our own ids, and setgroups
+		// would fail.
+		sys.Credential.NoSetGroups = os.Geteuid() != 0
+	}
+	return sys
+}
+
+// spawnContained spawns p into a fresh cgroup named after name when there
+// is one to have, else (or when the clone into it fails) in supd's own.
+func spawnContained(prog string, argv []string, attr *syscall.ProcAttr, p *Proc, name string) error {
+	if name == "" || cgRoot == nil {
+		return spawn(prog, argv, attr, p)
+	}
+	cg, err := cgRoot.create(name)
+	if err != nil {
+		logger.Warn("worker left in supd's cgroup", "cgroup", name, "err", err)
+		return spawn(prog, argv, attr, p)
+	}
+	p.cg = cg
+	attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cg.fd
+	err = spawn(prog, argv, attr, p)
+	cg.closeFD()
+	if err == nil {
+		return nil
+	}
+	// The clone into the cgroup may be what failed: try once without it,
+	// and keep the exec error if that fails too. The failed child may still
+	// count in the cgroup for a moment; the reaper then retries, handed the
+	// directory by a goroutine because OnExit, on the reaper's goroutine,
+	// may call Start.
+	if os.Remove(cg.dir) != nil {
+		go func() { removec <- []string{cg.dir} }()
+	}
+	p.cg, attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = nil, false, 0
+	if spawn(prog, argv, attr, p) != nil {
+		return err
+	}
+	logger.Warn("worker left in supd's cgroup", "cgroup", cg.dir, "pid", p.pid, "err", err)
+	return nil
 }
 
 // spawn has the spawner goroutine fork and exec p.
@@ -183,6 +223,22 @@ func checkSearch(dir string, c *Cred) error {
 			return nil
 		}
 	}
+}
+
+// checkExec says what execve would of the program at path (relative to dir
+// when it is relative): missing, or not an executable file.
+func checkExec(path, dir string) error {
+	if !filepath.IsAbs(path) && dir != "" {
+		path = filepath.Join(dir, path)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return errors.Unwrap(err)
+	}
+	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		return syscall.EACCES
+	}
+	return nil
 }
 
 // checkCred refuses another user without root before the fork, whose EPERM

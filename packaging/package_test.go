@@ -1,5 +1,3 @@
-// Package packaging_test checks what supd ships as: the systemd unit, the
-// default config and the Debian package.
 package packaging_test
 
 import (

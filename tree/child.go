@@ -86,14 +86,16 @@ func (c *child) resolve(s *supervisor, w wantKind, err error) {
 	c.waiters = kept
 }
 
-// deadlines calls fn with each deadline the child has armed.
-func (c *child) deadlines(fn func(time.Time)) {
+// deadlines calls fn with each deadline the child has armed. A backoff
+// that has run out is no deadline: its start waits for something else (the
+// supervisor's stops), and every step tries it again.
+func (c *child) deadlines(now time.Time, fn func(time.Time)) {
 	for _, t := range [...]time.Time{c.killAt, c.readyBy, c.afterAt, c.holdUntil} {
 		if !t.IsZero() {
 			fn(t)
 		}
 	}
-	if c.state == Backoff && !c.notBefore.IsZero() {
+	if c.state == Backoff && c.notBefore.After(now) {
 		fn(c.notBefore)
 	}
 }

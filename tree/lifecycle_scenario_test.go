@@ -1,6 +1,7 @@
 package tree_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"syscall"
@@ -260,4 +261,69 @@ func TestStartWaiterAnsweredByShutdown(t *testing.T) {
 			t.Fatal("the start waiter was never answered")
 		}
 	})
+}
+
+// stop: parallel gives every child its stop at once, each with its own
+// stop_signal and stop_timeout, and the supervisor still waits for all of
+// them before it exits (or restarts anything).
+func TestStopParallel(t *testing.T) {
+	root := supervisor("", config.OneForOne,
+		worker("a"),
+		worker("b", func(w *config.Worker) { w.StopSignal = syscall.SIGINT; w.StopTimeout = 2 * time.Second }),
+		worker("c", func(w *config.Worker) { w.StopTimeout = 5 * time.Second }))
+	root.Stop = config.Parallel
+	run(t, root, func(h *harness) {
+		h.l.Last("b").IgnoreTerm = true
+		h.l.Last("c").IgnoreTerm = true
+		m := h.mark()
+		h.tr.Shutdown()
+		h.settle()
+		for _, p := range []string{"a", "b", "c"} {
+			if sig := h.l.Last(p).Signals(); len(sig) == 0 {
+				t.Fatalf("%s got no stop at once", p)
+			}
+		}
+		if got := h.l.Last("b").Signals()[0]; got != syscall.SIGINT {
+			t.Fatalf("b got %v, want its own stop_signal INT", got)
+		}
+		h.sleep(2 * time.Second) // b's stop_timeout: b is killed, c still waits
+		h.wantState("b", tree.Stopped)
+		h.wantState("c", tree.Stopping)
+		h.wantState("", tree.Stopping)
+		h.sleep(3 * time.Second)
+		<-h.tr.Done()
+		want := "[:stopping c:stopping b:stopping a:stopping a:stopped b:stopped c:stopped :stopped]"
+		if got := fmt.Sprint(h.transitions(m)); got != want {
+			t.Fatalf("transitions %s\nwant %s", got, want)
+		}
+	})
+}
+
+// A strategy's restart stops the others (under stop: parallel at once) and
+// starts nothing until all of them stopped; the failed child waits out its
+// backoff meanwhile without the owner spinning on its due deadline.
+func TestStrategyRestartWaitsForEveryStop(t *testing.T) {
+	for _, mode := range []config.StopMode{config.Sequential, config.Parallel} {
+		t.Run(string(mode), func(t *testing.T) {
+			root := supervisor("", config.OneForAll, worker("a"), worker("b"), worker("c", func(w *config.Worker) { w.StopTimeout = time.Second }))
+			root.Stop = mode
+			run(t, root, func(h *harness) {
+				h.l.Last("c").IgnoreTerm = true
+				h.l.Last("a").Exit(1)
+				h.settle()
+				h.wantStarts("a", 1)
+				h.wantState("c", tree.Stopping)
+				if mode == config.Parallel {
+					h.wantState("b", tree.Stopped)
+				} else {
+					h.wantState("b", tree.Running) // after c, in reverse order
+				}
+				h.sleep(time.Second)
+				for _, p := range []string{"a", "b", "c"} {
+					h.wantStarts(p, 2)
+					h.wantState(p, tree.Running)
+				}
+			})
+		})
+	}
 }

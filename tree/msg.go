@@ -136,14 +136,22 @@ type parentLink interface {
 	exited(gen uint64, reason Reason, code int)
 }
 
-// childLink reports to the parent's owner through its mailbox.
+// childLink reports to the parent's owner through its mailbox, after the
+// nested supervisor's step is published (supervisor.report).
 type childLink struct {
-	box *mailbox
-	c   *child
+	from *supervisor // the nested supervisor
+	box  *mailbox    // its parent's
+	c    *child      // the parent's record of it
 }
 
-func (l childLink) ready(gen uint64)    { l.box.post(supReady{l.c, gen}) }
-func (l childLink) stopping(gen uint64) { l.box.post(supStopping{l.c, gen}) }
+func (l childLink) ready(gen uint64) {
+	l.from.report(func() { l.box.post(supReady{l.c, gen}) })
+}
+
+func (l childLink) stopping(gen uint64) {
+	l.from.report(func() { l.box.post(supStopping{l.c, gen}) })
+}
+
 func (l childLink) exited(gen uint64, reason Reason, code int) {
-	l.box.post(supExited{c: l.c, gen: gen, reason: reason, code: code})
+	l.from.report(func() { l.box.post(supExited{c: l.c, gen: gen, reason: reason, code: code}) })
 }

@@ -49,6 +49,20 @@ func (s *supervisor) sendEvents() {
 	s.events = s.events[:0]
 }
 
+// report queues a report of this supervisor's own change to whoever keeps
+// its record. Reports go out after the step's snapshot and events, so a
+// parent that acts on one (answering a manual restart, say) never shows an
+// older tree than the one the report is about.
+func (s *supervisor) report(fn func()) { s.reports = append(s.reports, fn) }
+
+func (s *supervisor) sendReports() {
+	for _, fn := range s.reports {
+		fn()
+	}
+	clear(s.reports)
+	s.reports = s.reports[:0]
+}
+
 // answer is a reply to a manual operation.
 type answer struct {
 	reply chan error

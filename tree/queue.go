@@ -38,8 +38,26 @@ func (s *supervisor) advance() {
 	}
 }
 
-// advanceStops works through the stop queue and reports whether it is empty.
+// advanceStops works through the stop queue and reports whether it is
+// empty. Under `stop: sequential` each stop completes before the next
+// begins (OTP's reverse order); under `stop: parallel` every child in the
+// queue gets its stop at once. Either way the queue empties only once all
+// of them have stopped, so no start and no exit comes before.
 func (s *supervisor) advanceStops() bool {
+	if s.spec.Stop == config.Parallel {
+		waiting := s.stopQ[:0]
+		for _, c := range s.stopQ {
+			if c.state == Starting || c.state == Running {
+				s.stopChild(c, stopOrdered)
+			}
+			if c.state == Stopping {
+				waiting = append(waiting, c)
+			}
+		}
+		clear(s.stopQ[len(waiting):])
+		s.stopQ = waiting
+		return len(s.stopQ) == 0
+	}
 	for len(s.stopQ) > 0 {
 		c := s.stopQ[0]
 		if c.state == Starting || c.state == Running {

@@ -39,6 +39,7 @@ type supervisor struct {
 	now        time.Time
 	answers    []answer // replies to manual operations, sent after publish
 	events     []Event  // this step's events, sent after publish
+	reports    []func() // this step's reports up, sent after its events
 	timer      *time.Timer
 	timerAt    time.Time
 	ended      bool // removed by a reload: the loop returns
@@ -65,7 +66,8 @@ func (s *supervisor) newChild(idx int, n config.Node) *child {
 		c.held = !n.Worker.Autostart
 		c.autoHeld = c.held
 	} else {
-		c.sup = newSupervisor(s.t, childLink{s.box, c}, c, c.path, n.Supervisor)
+		c.sup = newSupervisor(s.t, nil, c, c.path, n.Supervisor)
+		c.sup.up = childLink{from: c.sup, box: s.box, c: c}
 	}
 	s.byName[c.name] = c
 	return c
@@ -105,6 +107,7 @@ func (s *supervisor) run(ctx context.Context) {
 		s.arm()
 		s.publish()
 		s.sendEvents()
+		s.sendReports()
 		s.sendAnswers()
 		if s.ended {
 			s.close()
@@ -190,7 +193,7 @@ func (s *supervisor) notice(c *child, n Notice) {
 func (s *supervisor) arm() {
 	var next time.Time
 	for _, c := range s.children {
-		c.deadlines(func(t time.Time) {
+		c.deadlines(s.now, func(t time.Time) {
 			if next.IsZero() || t.Before(next) {
 				next = t
 			}

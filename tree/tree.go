@@ -100,11 +100,13 @@ type rootLink struct{ t *Tree }
 func (l rootLink) ready(uint64) {
 	t := l.t
 	t.rootChange(Running, nil)
-	select {
-	case <-t.ready:
-	default:
-		close(t.ready)
-	}
+	t.root.report(func() {
+		select {
+		case <-t.ready:
+		default:
+			close(t.ready)
+		}
+	})
 }
 
 func (l rootLink) stopping(uint64) { l.t.rootChange(Stopping, nil) }
@@ -120,12 +122,14 @@ func (l rootLink) exited(_ uint64, reason Reason, code int) {
 		final = Failed
 	}
 	t.rootChange(final, info)
-	t.result = Result{Reason: reason, Code: code}
-	t.cancel()
-	go func() {
-		t.wg.Wait()
-		close(t.done)
-	}()
+	t.root.report(func() {
+		t.result = Result{Reason: reason, Code: code}
+		t.cancel()
+		go func() {
+			t.wg.Wait()
+			close(t.done)
+		}()
+	})
 }
 
 func (t *Tree) rootChange(st State, exit *ExitInfo) {

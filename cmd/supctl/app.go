@@ -7,18 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"supd/control/api"
 	"supd/control/client"
+	"supd/internal/version"
 )
-
-// version is supctl's release, set at build time with
-// -ldflags "-X main.version=1.2.3".
-var version = "dev"
 
 // Exit codes (SPEC §3).
 const (
@@ -35,6 +31,7 @@ type app struct {
 	uid            int
 	now            func() time.Time
 	loc            *time.Location // events' times are shown in it
+	isTerminal     func() bool    // top needs one
 
 	socket string // --socket
 	output string // -o
@@ -45,7 +42,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	return &app{
 		stdout: stdout, stderr: stderr,
 		getenv: os.Getenv, uid: os.Getuid(),
-		now: time.Now, loc: time.Local,
+		now: time.Now, loc: time.Local, isTerminal: isTerminal,
 	}
 }
 
@@ -126,8 +123,8 @@ Exit codes: 0 success; 1 the daemon refused or failed the request;
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		a.statusCmd(), a.treeCmd(),
-		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(),
-		a.logsCmd(), a.eventsCmd(),
+		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(), a.scaleCmd(),
+		a.logsCmd(), a.eventsCmd(), a.topCmd(),
 		a.reloadCmd(), a.shutdownCmd(), a.versionCmd(),
 	)
 	return root
@@ -175,12 +172,4 @@ func (a *app) completePaths(cmd *cobra.Command, args []string, toComplete string
 }
 
 // clientVersion is supctl's own version.
-func clientVersion() api.Version {
-	v := version
-	if v == "dev" {
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-	}
-	return api.NewVersion(v)
-}
+func clientVersion() api.Version { return api.NewVersion(version.String()) }

@@ -6,7 +6,7 @@
 // (including 403 and 404); 2 a usage error; 3 the daemon cannot be reached.
 //
 // NewCommand builds the whole cobra command tree without running anything,
-// so that man pages, completions and Markdown docs can be generated from
-// it. supctl runs no goroutines of its own; following streams are read on
-// the main goroutine until the stream ends or SIGINT/SIGTERM cancels it.
+// so that tests drive it in-process. supctl runs no goroutines of its own;
+// following streams are read on the main goroutine until the stream ends or
+// SIGINT/SIGTERM cancels it.
 package main

@@ -21,7 +21,7 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
-// Command builds supd's command tree (also used to generate its docs).
+// Command builds supd's command tree.
 func Command() *cobra.Command {
 	var opts daemon.Options
 	var logFormat, logLevel string

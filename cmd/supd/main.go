@@ -1,4 +1,3 @@
-// Command supd runs a supervision tree of OS processes declared in YAML.
 package main
 
 import (

@@ -73,6 +73,18 @@ func (b backend) Signal(ctx context.Context, path, sig string, group bool) error
 	return apiErr(b.d.tree.SignalNode(ctx, path, s, group))
 }
 
+// Scale answers for every node that exists today: replica sets (SPEC
+// §2.10) are not built yet, so no node can be scaled.
+func (b backend) Scale(ctx context.Context, path string, n int) error {
+	if _, err := b.Node(path); err != nil {
+		return err
+	}
+	if path == "" {
+		path = "/"
+	}
+	return categorised{fmt.Errorf("%q is not a replica set", path), api.ErrConflict}
+}
+
 // paths turns a node path into the log selection: "" is every worker.
 func (b backend) paths(path string) ([]string, error) {
 	if path == "" {

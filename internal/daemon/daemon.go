@@ -43,10 +43,10 @@ type Options struct {
 
 // TrampolineArg and TrampolineMain let the supd binary serve as the
 // trampoline that sets up a worker between fork and exec.
-const TrampolineArg = notify.TrampolineArg
+const TrampolineArg = osproc.TrampolineArg
 
-// TrampolineMain runs the trampoline; see notify.TrampolineMain.
-func TrampolineMain(args []string) int { return notify.TrampolineMain(args) }
+// TrampolineMain runs the trampoline; see osproc.TrampolineMain.
+func TrampolineMain(args []string) int { return osproc.TrampolineMain(args) }
 
 // Check validates a config file for `supd check`: errors to errw, warnings
 // and the verdict to out; verbose also lists every node's path.
@@ -346,9 +346,6 @@ func (d *daemon) exitStatus(forced bool) int {
 }
 
 func (d *daemon) close() {
-	if d.launcher != nil {
-		d.launcher.Close()
-	}
 	if d.notify != nil {
 		d.notify.Close()
 	}

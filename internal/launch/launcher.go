@@ -3,7 +3,7 @@ package launch
 import (
 	"fmt"
 	"log/slog"
-	"os"
+	"syscall"
 
 	"supd/config"
 	"supd/internal/logcap"
@@ -19,28 +19,50 @@ type Options struct {
 	Notify    *notify.Receiver  // the workers' sd_notify socket
 	Log       *slog.Logger
 	Env       []string // supd's environment
-	Self      string   // the supd binary, for the trampoline; "" is notify.SelfExe
 }
 
 // Launcher starts workers for the tree.
 type Launcher struct {
 	o Options
+	// The seams to the OS, which tests replace with fakes.
+	notify notifier                           // o.Notify
+	start  func(osproc.Spec) (process, error) // osproc.Start
+}
+
+// notifier is what a run needs of the sd_notify socket (notify.Receiver).
+type notifier interface {
+	Env() string
+	Register(pgid int, cgroup string, h notify.Handler) (unregister func())
+}
+
+// process is what a run needs of its started process (osproc.Proc).
+type process interface {
+	Pid() int
+	CgroupPath() string
+	Signal(sig syscall.Signal, group bool) error
+	SignalPid(pid int, sig syscall.Signal) error
+	Kill()
 }
 
 // New returns a Launcher.
 func New(o Options) *Launcher {
-	if o.Self == "" {
-		o.Self = notify.SelfExe
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Launcher{o: o}
+	l := &Launcher{o: o, start: startProcess}
+	if o.Notify != nil {
+		l.notify = o.Notify
+	}
+	return l
 }
 
-// Close releases what the Launcher holds (nothing yet: the hub's logs are
-// closed by their owner).
-func (l *Launcher) Close() {}
+func startProcess(s osproc.Spec) (process, error) {
+	p, err := osproc.Start(s)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
 // logOf returns the worker's log, created on its first start; it lives
 // across runs so a restart appends to the same ring and file.
@@ -63,87 +85,19 @@ func (l *Launcher) logOf(path string, cfg config.WorkerLogs) (*logcap.Log, error
 
 // Launch starts one run of a worker (tree.Launcher).
 func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
-	w := spec.Worker
-	lg, err := l.logOf(spec.Path, w.Logs)
+	lg, err := l.logOf(spec.Path, spec.Worker.Logs)
 	if err != nil {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
-	r := &run{l: l, path: spec.Path, w: w, mon: spec.Monitor, log: lg, seq: lg.Seq()}
-	var extra []string
-	var tramp notify.Trampoline
-	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
-		extra = append(extra, l.o.Notify.Env())
-	}
-	if w.Watchdog > 0 {
-		extra = append(extra, notify.WatchdogEnv(w.Watchdog)...)
-		tramp.WatchdogPID = true
-		r.watchdog = notify.NewWatchdog(w.Watchdog, func() {
-			r.mon.Failed(tree.ReasonWatchdog, "no WATCHDOG=1 within "+w.Watchdog.String())
-		})
-	}
-	var files []*os.File
-	if w.Ready.Kind == config.ReadyFD {
-		p, err := notify.NewReadyPipe(w.Ready.FD, r.mon.Ready)
-		if err != nil {
-			return nil, err
-		}
-		r.readyPipe = p
-		f, fd := p.Child()
-		files = append(files, f)
-		if fd != 3 {
-			tramp.Moves = append(tramp.Moves, notify.Move{From: 3, To: fd})
-		}
-	}
-	capture, err := lg.Capture()
-	if err != nil {
-		r.release()
-		return nil, fmt.Errorf("capturing output: %w", err)
-	}
-	r.capture = capture
-	env := environ(l.o.Env, w, extra...)
-	r.env = env
-	argv := w.Command.Argv
-	if tramp.Needed() {
-		// Look the program up here, so that a missing one is a start
-		// failure with its name rather than the trampoline's exit 127.
-		prog, err := notify.LookPath(argv[0], env)
-		if err != nil {
-			capture.CloseWriters()
-			capture.Stop()
-			r.release()
-			return nil, err
-		}
-		argv = notify.WrapArgv(l.o.Self, tramp, append([]string{prog}, argv[1:]...))
-	}
-	ospec := osproc.Spec{
-		Argv: argv, Dir: w.Dir, Env: env,
-		Stdout: capture.Stdout(), Stderr: capture.Stderr(), ExtraFiles: files,
-		Cred:   cred(w.User),
-		Cgroup: cgroupName(spec.Path), // osproc makes each start's cgroup unique
-		OnExit: r.exited,
-	}
-	proc, err := osproc.Start(ospec)
-	capture.CloseWriters()
-	if r.readyPipe != nil {
-		r.readyPipe.Started()
+	r := &run{l: l, path: spec.Path, w: spec.Worker, mon: spec.Monitor, log: lg, seq: lg.Seq()}
+	ospec, err := r.prepare()
+	if err == nil {
+		err = r.start(ospec)
 	}
 	if err != nil {
-		capture.Stop()
-		r.release()
+		r.abort()
 		return nil, err
 	}
-	r.proc = proc
-	// The run may already have ended: watch it only while it has not.
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return r, nil
-	}
-	if w.Ready.Kind == config.ReadyNotify || w.Watchdog > 0 {
-		r.unregister = l.o.Notify.Register(proc.Pid(), proc.Cgroup(), r.handler()) // its own group: pgid = pid
-	}
-	if w.Ready.Kind == config.ReadyProbe {
-		r.checks = append(r.checks, r.startReadyProbe())
-	}
+	r.watch()
 	return r, nil
 }

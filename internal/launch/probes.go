@@ -13,7 +13,6 @@ func (r *run) prober(p config.Probe) (health.Prober, error) {
 }
 
 // startReadyProbe judges readiness by a probe's first success (SPEC §2.2).
-// The caller holds r.mu.
 func (r *run) startReadyProbe() stopper {
 	p, err := r.prober(*r.w.Ready.Probe)
 	if err != nil {
@@ -25,7 +24,7 @@ func (r *run) startReadyProbe() stopper {
 	return health.Readiness(p, health.ReadySchedule(*r.w.Ready.Probe), r.mon.Ready)
 }
 
-// startHealth starts the liveness probe (SPEC §2.3). The caller holds r.mu.
+// startHealth starts the liveness probe (SPEC §2.3).
 func (r *run) startHealth() stopper {
 	h := r.w.Health
 	p, err := r.prober(h.Probe)

@@ -224,9 +224,9 @@ func TestCaptureRestartsAppend(t *testing.T) {
 	if len(got) != 4 || got[3].Seq != 4 || l.Seq() != 4 {
 		t.Fatalf("got %v", got)
 	}
-	for _, s := range l.Last(2) {
+	for _, s := range l.LastSince(2, 0) {
 		if !strings.HasPrefix(s, "run 1") {
-			t.Errorf("Last(2) = %q, want the second run's lines", l.Last(2))
+			t.Errorf("Last(2) = %q, want the second run's lines", l.LastSince(2, 0))
 		}
 	}
 }
@@ -258,7 +258,7 @@ func TestCaptureWaitBounded(t *testing.T) {
 	default:
 		t.Fatal("Done not closed after Wait returned")
 	}
-	if got := l.Last(-1); len(got) != 2 || got[0] != "done" || got[1] != "unfinished" {
+	if got := l.LastSince(-1, 0); len(got) != 2 || got[0] != "done" || got[1] != "unfinished" {
 		t.Errorf("got %q", got)
 	}
 	// The read end is gone: the holder sees EPIPE, not a hang.
@@ -284,7 +284,7 @@ func TestCaptureStopDrains(t *testing.T) {
 	c.Stop()
 	l.mu.Unlock()
 	waitCapture(t, c)
-	if got := l.Last(-1); strings.Join(got, ",") != "a,b,c" {
+	if got := l.LastSince(-1, 0); strings.Join(got, ",") != "a,b,c" {
 		t.Errorf("got %q", got)
 	}
 }

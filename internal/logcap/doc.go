@@ -8,7 +8,7 @@
 // Capture from it, gives the child Capture.Stdout and Capture.Stderr, and
 // calls CloseWriters once the child has them. When the worker has exited,
 // Capture.Wait, bounded by a context, says every line was recorded, so the
-// exit event can carry Log.Last. A Hub holds all Logs by path and reads a
+// exit event can carry Log.LastSince. A Hub holds all Logs by path and reads a
 // set of them (a subtree) together, in time order.
 //
 // Lines. A line is the text up to a newline, without it. A line longer
@@ -22,6 +22,9 @@
 // Followers. A Follower has a bounded buffer and never slows capture: lines
 // that do not fit are dropped for that follower alone, and the next line it
 // gets is preceded by a marker counting them.
+// Closing one only marks it: the Logs and the Hub that hold it let go of it
+// at their next line, Add or Follow. So locks are taken one way only, Hub →
+// Log → Follower, and none of them points back up.
 //
 // Files. A log file holds the worker's raw lines, stdout and stderr
 // together, one per line, with no timestamp or prefix, as supervisord

@@ -2,6 +2,7 @@ package logcap
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -12,15 +13,18 @@ const DefaultFollowBuffer = 1024
 // Its buffer is bounded: a follower that falls behind never slows the
 // workers; lines are dropped for it alone, and the next line it receives
 // is preceded by a marker (Line.Lagged) counting them.
+//
+// A Follower knows nothing of the Logs and the Hub that feed it: they hold
+// it, and drop it once they find it closed (at their next line, or when
+// they take on another follower). Its lock is the last one taken, below
+// the Hub's and a Log's, and it never takes another.
 type Follower struct {
 	c chan Line
 
 	mu     sync.Mutex
 	closed bool
 	lagged uint64
-	logs   []*Log // the logs it is attached to, to detach on Close
-	hub    *Hub   // non-nil when it follows a hub selection
-	stop   func() bool
+	stop   func() bool // ends the close at its context's end
 }
 
 func newFollower(buf int) *Follower {
@@ -35,63 +39,53 @@ func newFollower(buf int) *Follower {
 // C delivers the lines. It is closed once the follower is closed.
 func (f *Follower) C() <-chan Line { return f.c }
 
-// Close detaches the follower from its logs and closes C. It is safe to call
-// more than once and from any goroutine.
+// Close stops the lines and closes C. It is safe to call more than once and
+// from any goroutine.
 func (f *Follower) Close() {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
 		return
 	}
-	// Once closed is set no push sends, so C can be closed outside the
-	// lock, last: a reader that sees it closed knows f is detached.
 	f.closed = true
-	logs, hub, stop := f.logs, f.hub, f.stop
-	f.logs, f.hub, f.stop = nil, nil, nil
+	close(f.c) // under mu: push never sends on a closed channel
+	stop := f.stop
+	f.stop = nil
 	f.mu.Unlock()
-
 	if stop != nil {
 		stop()
 	}
-	for _, l := range logs {
-		l.detach(f)
-	}
-	if hub != nil {
-		hub.detach(f)
-	}
-	close(f.c)
 }
 
 // closeWith closes the follower when ctx is done.
 func (f *Follower) closeWith(ctx context.Context) {
 	stop := context.AfterFunc(ctx, f.Close)
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return
+	closed := f.closed
+	if !closed {
+		f.stop = stop
 	}
-	f.stop = stop
+	f.mu.Unlock()
+	if closed {
+		stop()
+	}
 }
 
-// addLog records that f is attached to l; false if f was closed meanwhile,
-// and then the caller detaches it again.
-func (f *Follower) addLog(l *Log) bool {
+// open reports whether the follower still takes lines.
+func (f *Follower) open() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.closed
+}
+
+// push hands ln to the follower without ever blocking; false once the
+// follower is closed, and then its holder lets go of it. It is called with
+// the recording log's lock held.
+func (f *Follower) push(ln Line) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return false
-	}
-	f.logs = append(f.logs, l)
-	return true
-}
-
-// push hands ln to the follower without ever blocking. It is called with the
-// recording log's lock held.
-func (f *Follower) push(ln Line) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return
 	}
 	if f.lagged > 0 {
 		select {
@@ -99,7 +93,7 @@ func (f *Follower) push(ln Line) {
 			f.lagged = 0
 		default:
 			f.lagged++
-			return
+			return true
 		}
 	}
 	select {
@@ -107,4 +101,10 @@ func (f *Follower) push(ln Line) {
 	default:
 		f.lagged++
 	}
+	return true
+}
+
+// stillOpen drops the closed followers of fs, in place.
+func stillOpen(fs []*Follower) []*Follower {
+	return slices.DeleteFunc(fs, func(f *Follower) bool { return !f.open() })
 }

@@ -12,15 +12,25 @@ import (
 // Hub holds every worker's Log by path and reads them together: the tail
 // of a set of workers, interleaved in time order, and a follower of them
 // all. Its methods are safe for concurrent use.
+//
+// Locks go one way, Hub → Log → Follower: a Hub method may take its Logs'
+// and Followers' locks, a Log method its Followers', and none the other
+// way, since neither a Log nor a Follower points back up.
 type Hub struct {
 	mu        sync.Mutex
 	logs      map[string]*Log
-	followers map[*Follower][]string // each hub follower with its selection
+	followers []hubFollower // closed ones are dropped at the next Add or Follow
+}
+
+// hubFollower is a follower of the hub with its selection of paths.
+type hubFollower struct {
+	f    *Follower
+	sels []string
 }
 
 // NewHub returns an empty Hub.
 func NewHub() *Hub {
-	return &Hub{logs: map[string]*Log{}, followers: map[*Follower][]string{}}
+	return &Hub{logs: map[string]*Log{}}
 }
 
 // Match reports whether sel selects the worker at path: "" selects every
@@ -52,12 +62,10 @@ func (h *Hub) Add(l *Log) error {
 		return fmt.Errorf("adding log of %q: already present", l.path)
 	}
 	h.logs[l.path] = l
-	for f, sels := range h.followers {
-		if matchAny(sels, l.path) {
-			l.attach(f)
-			if !f.addLog(l) {
-				l.detach(f)
-			}
+	h.pruneClosed()
+	for _, hf := range h.followers {
+		if matchAny(hf.sels, l.path) {
+			l.tailAndAttach(0, hf.f)
 		}
 	}
 	return nil
@@ -118,19 +126,17 @@ func (h *Hub) Follow(ctx context.Context, n, buf int, paths ...string) ([]Line, 
 	tails := make([][]Line, len(logs))
 	for i, l := range logs {
 		tails[i] = l.tailAndAttach(n, f)
-		f.addLog(l)
 	}
-	h.followers[f] = sels
-	f.hub = h
+	h.pruneClosed()
+	h.followers = append(h.followers, hubFollower{f, sels})
 	h.mu.Unlock()
 	f.closeWith(ctx)
 	return merge(tails, n), f
 }
 
-func (h *Hub) detach(f *Follower) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.followers, f)
+// pruneClosed lets go of the hub's closed followers. The caller holds h.mu.
+func (h *Hub) pruneClosed() {
+	h.followers = slices.DeleteFunc(h.followers, func(hf hubFollower) bool { return !hf.f.open() })
 }
 
 // merge interleaves per-worker tails by time and keeps the newest n. Lines

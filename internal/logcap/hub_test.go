@@ -2,7 +2,9 @@ package logcap
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -133,6 +135,11 @@ func TestHubFollow(t *testing.T) {
 	case <-testDeadline():
 		t.Fatal("follower not closed after its context")
 	}
+	// The closed follower is let go by the hub at its next Add, and by
+	// each log at its next line.
+	if err := h.Add(newLog(t, "web/later", ringOnly(1<<20), nil, nil)); err != nil {
+		t.Fatal(err)
+	}
 	h.mu.Lock()
 	n := len(h.followers)
 	h.mu.Unlock()
@@ -140,11 +147,55 @@ func TestHubFollow(t *testing.T) {
 		t.Errorf("hub still holds %d followers", n)
 	}
 	for p, l := range logs {
+		l.record(Stdout, texts("after close"))
 		l.mu.Lock()
 		n := len(l.followers)
 		l.mu.Unlock()
 		if n != 0 {
 			t.Errorf("%s still holds %d followers", p, n)
 		}
+	}
+	if l := h.Log("web/later"); len(l.followers) != 0 {
+		t.Errorf("a log added after the close got %d followers", len(l.followers))
+	}
+}
+
+// TestHubFollowCloseRace follows, closes and records from many goroutines
+// at once, for the race detector and for a lock order that could deadlock.
+func TestHubFollowCloseRace(t *testing.T) {
+	h, logs := newHub(t, "web/a", "web/b")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 200 {
+				ctx, cancel := context.WithCancel(context.Background())
+				_, f := h.Follow(ctx, 1, 2, "web")
+				if j%2 == 0 {
+					cancel()
+				} else {
+					f.Close()
+				}
+				cancel()
+			}
+		})
+		wg.Go(func() {
+			for j := range 200 {
+				logs[[]string{"web/a", "web/b"}[(i+j)%2]].record(Stdout, texts("x"))
+			}
+		})
+	}
+	wg.Go(func() {
+		for j := range 50 {
+			if err := h.Add(newLog(t, fmt.Sprint("web/new", j), ringOnly(1<<10), nil, nil)); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-testDeadline():
+		t.Fatal("follow, close and record did not finish: deadlock")
 	}
 }

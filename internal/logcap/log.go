@@ -23,8 +23,8 @@ type Log struct {
 	forward   bool
 	seq       uint64
 	ring      ring
-	followers []*Follower
-	file      *file // nil without a log file
+	followers []*Follower // closed ones are dropped at the next line or attach
+	file      *file       // nil without a log file
 	closed    bool
 }
 
@@ -126,9 +126,7 @@ func (l *Log) record(stream Stream, lines []Line) {
 		ln := &lines[i]
 		ln.Seq, ln.Time, ln.Path, ln.Stream = l.seq, now, l.path, stream
 		l.ring.push(entry{seq: ln.Seq, time: now, text: ln.Text, stream: stream, cut: ln.Cut})
-		for _, f := range l.followers {
-			f.push(*ln)
-		}
+		l.followers = slices.DeleteFunc(l.followers, func(f *Follower) bool { return !f.push(*ln) })
 	}
 	if l.file != nil {
 		l.file.write(lines)
@@ -164,12 +162,9 @@ func (l *Log) tailLocked(n int) []Line {
 	return out
 }
 
-// Last returns the text of the newest n lines, oldest first: what an exit
-// event shows.
-func (l *Log) Last(n int) []string { return l.LastSince(n, 0) }
-
-// LastSince is Last counting only lines numbered above seq (see Seq): the
-// lines of the current run, when seq was read as the run started.
+// LastSince returns the text of the newest n lines numbered above seq (see
+// Seq), oldest first: what an exit event shows, when seq was read as the
+// run started.
 func (l *Log) LastSince(n int, seq uint64) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -192,28 +187,16 @@ func (l *Log) LastSince(n int, seq uint64) []string {
 func (l *Log) Follow(ctx context.Context, n, buf int) ([]Line, *Follower) {
 	f := newFollower(buf)
 	tail := l.tailAndAttach(n, f)
-	if !f.addLog(l) {
-		l.detach(f)
-	}
 	f.closeWith(ctx)
 	return tail, f
 }
 
+// tailAndAttach returns the newest n lines and attaches f, so that f gets
+// every line after them. Followers closed since the last line are let go
+// here too, so that a quiet log holds no more than it ever had open.
 func (l *Log) tailAndAttach(n int, f *Follower) []Line {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.followers = append(l.followers, f)
+	l.followers = append(stillOpen(l.followers), f)
 	return l.tailLocked(n)
-}
-
-func (l *Log) attach(f *Follower) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.followers = append(l.followers, f)
-}
-
-func (l *Log) detach(f *Follower) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.followers = slices.DeleteFunc(l.followers, func(g *Follower) bool { return g == f })
 }

@@ -30,8 +30,8 @@ func TestLogTail(t *testing.T) {
 		if got := textsOf(l.Tail(tt.n)); !slices.Equal(got, tt.want) {
 			t.Errorf("Tail(%d) = %q, want %q", tt.n, got, tt.want)
 		}
-		if got := l.Last(tt.n); !slices.Equal(got, tt.want) {
-			t.Errorf("Last(%d) = %q, want %q", tt.n, got, tt.want)
+		if got := l.LastSince(tt.n, 0); !slices.Equal(got, tt.want) {
+			t.Errorf("LastSince(%d, 0) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
 	tail := l.Tail(-1)
@@ -121,11 +121,24 @@ func TestLogFollow(t *testing.T) {
 	case <-testDeadline():
 		t.Fatal("follower not closed after its context")
 	}
+	// Let go of at the next line.
+	l.record(Stdout, texts("6"))
 	l.mu.Lock()
 	n := len(l.followers)
 	l.mu.Unlock()
 	if n != 0 {
-		t.Errorf("%d followers still attached after close", n)
+		t.Errorf("%d followers still attached after close and a line", n)
+	}
+	// A quiet log lets go of closed followers when it takes on another.
+	for range 3 {
+		_, f := l.Follow(context.Background(), 0, 0)
+		f.Close()
+	}
+	l.mu.Lock()
+	n = len(l.followers)
+	l.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d followers after three follow-and-close, want only the last", n)
 	}
 }
 
@@ -141,7 +154,7 @@ func TestLastSinceKeepsOneRun(t *testing.T) {
 	if got := l.LastSince(10, mark); len(got) != 1 || got[0] != "new 1" {
 		t.Fatalf("LastSince = %q, want only the new run's line", got)
 	}
-	if got := l.Last(10); len(got) != 3 {
+	if got := l.LastSince(10, 0); len(got) != 3 {
 		t.Fatalf("Last = %q, want all 3", got)
 	}
 }

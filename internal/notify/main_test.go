@@ -17,13 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The test binary doubles as the programs the tests run: the trampoline
-// (argv[1] == TrampolineArg) and a worker that speaks sd_notify or writes a
-// readiness fd (SUPD_NOTIFY_TEST_CHILD set).
+// The test binary doubles as the program the tests run: a worker that
+// speaks sd_notify or writes a readiness fd (SUPD_NOTIFY_TEST_CHILD set).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == TrampolineArg {
-		os.Exit(TrampolineMain(os.Args[2:]))
-	}
 	if mode := os.Getenv("SUPD_NOTIFY_TEST_CHILD"); mode != "" {
 		os.Exit(child(mode, os.Args[1:]))
 	}

@@ -7,11 +7,11 @@ import (
 
 // Handler receives one worker's sd_notify messages. Nil fields are ignored.
 //
-// Every callback runs on the Receiver's goroutine while the Receiver's
-// registry is locked, so that a registration that has been removed is never
-// called again. A callback must therefore return quickly, must not block
-// (post to a channel with a select, or set a value), and must not call
-// Register or an unregister func of the same Receiver.
+// Every callback runs on the Receiver's goroutine holding its registration's
+// lock, so that once unregister has returned it is never called again. A
+// callback must therefore return quickly, must not block (post to a channel
+// with a select, or set a value), and must not call its own registration's
+// unregister func. It may call Register.
 type Handler struct {
 	Ready        func()            // READY=1
 	Status       func(text string) // STATUS=...

@@ -18,17 +18,16 @@ import (
 // The launcher's part:
 //
 //	p, err := notify.NewReadyPipe(n, onReady)
-//	f, fd := p.Child()                  // hand f to the worker as descriptor fd
-//	// ExtraFiles = [f] makes it descriptor 3; when fd != 3 the trampoline
-//	// moves it: Trampoline{Moves: []Move{{From: 3, To: fd}}}
+//	f, fd := p.Child()                  // hand f to the worker as descriptor fd:
+//	spec.ExtraFiles = make([]*os.File, fd-2)
+//	spec.ExtraFiles[fd-3] = f           // the nils before it stay closed
 //	proc, err := osproc.Start(spec)
 //	p.Started()                         // after Start, whether or not it failed
 //	...
 //	p.Close()                           // when the run ends
 //
-// Moving the descriptor in the trampoline rather than filling ExtraFiles
-// with /dev/null up to N keeps the worker's descriptor table as s6 promises
-// it: 0, 1, 2 and N, nothing else.
+// Nil entries rather than /dev/null up to N keep the worker's descriptor
+// table as s6 promises it: 0, 1, 2 and N, nothing else.
 type ReadyPipe struct {
 	fd    int
 	r, w  *os.File

@@ -95,7 +95,8 @@ func TestReadyPipeBadFD(t *testing.T) {
 }
 
 // TestReadyPipeWorker runs a worker that expects its notification fd at 7:
-// the launcher's recipe (ExtraFiles[0] moved by the trampoline) delivers it.
+// the launcher's recipe (the pipe as the fourth extra file, after three
+// nils) delivers it.
 func TestReadyPipeWorker(t *testing.T) {
 	readyc := make(chan struct{}, 1)
 	p, err := NewReadyPipe(7, func() { readyc <- struct{}{} })
@@ -104,13 +105,10 @@ func TestReadyPipeWorker(t *testing.T) {
 	}
 	defer p.Close()
 	f, fd := p.Child()
-	tr := Trampoline{}
-	if fd != 3 {
-		tr.Moves = []Move{{From: 3, To: fd}}
-	}
-	argv := WrapArgv(os.Args[0], tr, []string{os.Args[0], "7", "ready\n"})
-	h := startCmd(t, exec.Command(argv[0], argv[1:]...),
-		[]string{"SUPD_NOTIFY_TEST_CHILD=fds", "SUPD_NOTIFY_TEST_NOWAIT=1"}, []*os.File{f})
+	extra := make([]*os.File, fd-3+1)
+	extra[fd-3] = f
+	h := startCmd(t, exec.Command(os.Args[0], "7", "ready\n"),
+		[]string{"SUPD_NOTIFY_TEST_CHILD=fds", "SUPD_NOTIFY_TEST_NOWAIT=1"}, extra)
 	p.Started()
 	within(t, readyc, 5*time.Second, "readiness")
 	h.line(t)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"supd/osproc"
 )
 
 // Defaults for Options.
@@ -54,13 +56,12 @@ type Receiver struct {
 	log  *slog.Logger
 	hold time.Duration
 	done chan struct{}
-	// mounts are the host's cgroup2 mounts, to read a cgroup given as a
-	// directory in /proc's terms.
-	mounts []cgroupMount
 
 	// testHookParked, when set, is called (locked) after a datagram is parked.
 	testHookParked func()
 
+	// mu guards the registry and the parked datagrams. It is never held
+	// while a Handler runs (see registration.mu), nor while /proc is read.
 	mu       sync.Mutex
 	byPgid   map[int]*registration
 	byCgroup map[string]*registration
@@ -70,11 +71,26 @@ type Receiver struct {
 	logged   map[int]struct{} // strangers already logged, by pid
 }
 
+// registration is one Register call: immutable but for live.
 type registration struct {
 	pgid   int
 	cgroup string
 	h      Handler
-	live   bool
+
+	// mu is held while h runs and while unregister ends the registration,
+	// so that once unregister has returned no callback is running and none
+	// will run. It is taken without Receiver.mu held.
+	mu   sync.Mutex
+	live bool
+}
+
+// call hands msg to the handler, unless the registration has ended.
+func (reg *registration) call(msg message) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if reg.live {
+		msg.deliver(reg.h)
+	}
 }
 
 // parked is a datagram waiting for its worker's registration.
@@ -120,7 +136,6 @@ func Listen(o Options) (*Receiver, error) {
 		conn:     conn,
 		addr:     addr,
 		log:      o.Log,
-		mounts:   cgroup2Mounts(),
 		hold:     o.Hold,
 		done:     make(chan struct{}),
 		byPgid:   make(map[int]*registration),
@@ -158,17 +173,20 @@ func (r *Receiver) Env() string { return "NOTIFY_SOCKET=" + r.addr }
 
 // Register routes datagrams from the processes of one worker to h: those in
 // process group pgid (> 0), and, when cgroup is not "", those in that cgroup
-// or below it. cgroup is either the cgroup's directory (as osproc's
-// Proc.Cgroup gives it, e.g. "/sys/fs/cgroup/supd/web_api.7") or its path
-// as /proc/<pid>/cgroup shows it ("/supd/web_api.7"). A sender that left the
+// or below it. cgroup is the cgroup's path as /proc/<pid>/cgroup shows it
+// (osproc's Proc.CgroupPath, e.g. "/supd.812.4711/web_api.7"); the root
+// "/", which holds every process, names no worker. A sender that left the
 // worker's process group (setsid) is recognised only by its cgroup.
 //
 // Datagrams the worker sent before Register (it may have been quick) are
-// delivered too, on the Receiver's goroutine. After unregister returns, h is
-// never called again. Registering a pgid or cgroup again replaces the older
-// registration for it.
+// delivered too, on the Receiver's goroutine. Register never waits for a
+// Handler. After unregister returns, h is never called again; unregister
+// waits for a callback of h that is running. Registering a pgid or cgroup
+// again replaces the older registration for it.
 func (r *Receiver) Register(pgid int, cgroup string, h Handler) (unregister func()) {
-	cgroup = cgroupPath(r.mounts, cgroup)
+	if cgroup == "/" {
+		cgroup = ""
+	}
 	reg := &registration{pgid: pgid, cgroup: cgroup, h: h, live: true}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -180,7 +198,7 @@ func (r *Receiver) Register(pgid int, cgroup string, h Handler) (unregister func
 	}
 	kept := r.pending[:0]
 	for _, p := range r.pending {
-		if r.claims(reg, p.pgid, p.cgroup) {
+		if reg.claims(p.pgid, p.cgroup) {
 			p.reg = reg
 			r.replay = append(r.replay, p)
 		} else {
@@ -196,48 +214,17 @@ func (r *Receiver) Register(pgid int, cgroup string, h Handler) (unregister func
 	}
 	return func() {
 		r.mu.Lock()
-		defer r.mu.Unlock()
-		reg.live = false
 		if r.byPgid[pgid] == reg {
 			delete(r.byPgid, pgid)
 		}
 		if cgroup != "" && r.byCgroup[cgroup] == reg {
 			delete(r.byCgroup, cgroup)
 		}
+		r.mu.Unlock()
+		reg.mu.Lock()
+		reg.live = false
+		reg.mu.Unlock()
 	}
-}
-
-// claims reports whether reg is the worker of a sender in group pgid and
-// cgroup cg.
-func (r *Receiver) claims(reg *registration, pgid int, cg string) bool {
-	if reg.pgid > 0 && reg.pgid == pgid {
-		return true
-	}
-	if reg.cgroup == "" || cg == "" {
-		return false
-	}
-	found := false
-	cgroupAncestors(cg, func(c string) bool {
-		found = c == reg.cgroup
-		return found
-	})
-	return found
-}
-
-// lookup finds the registration of a sender, by process group first and
-// then by its cgroup or the nearest registered ancestor cgroup.
-func (r *Receiver) lookup(pgid int, cg string) *registration {
-	if reg := r.byPgid[pgid]; reg != nil {
-		return reg
-	}
-	var found *registration
-	if len(r.byCgroup) > 0 {
-		cgroupAncestors(cg, func(c string) bool {
-			found = r.byCgroup[c]
-			return found != nil
-		})
-	}
-	return found
 }
 
 // Close stops the goroutine and closes the socket. No Handler is called
@@ -254,8 +241,9 @@ func (r *Receiver) run() {
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*253))
 	for {
 		r.mu.Lock()
-		r.tidy(time.Now())
+		replay := r.tidy(time.Now())
 		r.mu.Unlock()
+		r.deliverAll(replay)
 
 		n, oobn, flags, _, err := r.conn.ReadMsgUnix(buf, oob)
 		switch {
@@ -273,10 +261,11 @@ func (r *Receiver) run() {
 	}
 }
 
-// tidy delivers claimed datagrams, drops expired ones and sets the read
-// deadline to the next expiry. Called locked, on the goroutine.
-func (r *Receiver) tidy(now time.Time) {
-	r.deliverReplay()
+// tidy takes the claimed datagrams for delivery, drops expired ones and
+// sets the read deadline to the next expiry. Called locked, on the
+// goroutine.
+func (r *Receiver) tidy(now time.Time) []parked {
+	replay := r.takeReplay()
 	i := 0
 	for ; i < len(r.pending) && now.Sub(r.pending[i].at) >= r.hold; i++ {
 		r.dropStranger(r.pending[i])
@@ -288,18 +277,22 @@ func (r *Receiver) tidy(now time.Time) {
 		next = r.pending[0].at.Add(r.hold)
 	}
 	r.setDeadline(next)
+	return replay
 }
 
-// deliverReplay hands claimed datagrams to their handlers. Called locked,
-// on the goroutine.
-func (r *Receiver) deliverReplay() {
-	for _, p := range r.replay {
-		if p.reg.live {
-			r.deliver(p.reg, p.msg)
-		}
+// takeReplay empties the queue of claimed datagrams. Called locked.
+func (r *Receiver) takeReplay() []parked {
+	replay := r.replay
+	r.replay = nil
+	return replay
+}
+
+// deliverAll hands claimed datagrams to their handlers, in the order they
+// arrived. Called unlocked, on the goroutine.
+func (r *Receiver) deliverAll(replay []parked) {
+	for _, p := range replay {
+		r.deliver(p.reg, p.msg)
 	}
-	clear(r.replay)
-	r.replay = r.replay[:0]
 }
 
 func (r *Receiver) setDeadline(t time.Time) {
@@ -311,14 +304,44 @@ func (r *Receiver) setDeadline(t time.Time) {
 	_ = r.conn.SetReadDeadline(t)
 }
 
-// receive handles one datagram.
+// receive handles one datagram: who sent it, what it says, whose worker it
+// is; then it is delivered, or parked until its worker registers.
 func (r *Receiver) receive(b, oob []byte, flags int) {
-	var (
-		cred  *unix.Ucred
-		perr  error
-		cmsgs []unix.SocketControlMessage
-	)
-	cmsgs, perr = unix.ParseSocketControlMessage(oob)
+	pid, ok := r.sender(oob, flags)
+	if !ok {
+		return
+	}
+	msg := parseMessage(b)
+	if msg.empty() {
+		return
+	}
+	if msg.mainPID != 0 {
+		// A process that does not exist belongs to nobody.
+		msg.mainPgid, _ = osproc.ProcessGroup(msg.mainPID)
+		msg.mainCgroup, _ = osproc.CgroupOf(msg.mainPID)
+	}
+	pgid, err := osproc.ProcessGroup(pid)
+	if err != nil {
+		// The sender exited (its pid is gone or reused): nothing can be
+		// said about whose it was.
+		r.log.Debug("dropping sd_notify datagram from an exited process", "pid", pid)
+		return
+	}
+	p := parked{at: time.Now(), pid: pid, pgid: pgid, cgroup: r.cgroupUnlessGrouped(pid, pgid), msg: msg}
+	replay, reg := r.route(p)
+	// Datagrams claimed by a Register since the last tidy were sent
+	// earlier than this one: keep the worker's order.
+	r.deliverAll(replay)
+	if reg != nil {
+		r.deliver(reg, msg)
+	}
+}
+
+// sender reads the sender's pid from a datagram's control messages,
+// closing any descriptors that came along; false drops the datagram.
+func (r *Receiver) sender(oob []byte, flags int) (int, bool) {
+	var cred *unix.Ucred
+	cmsgs, err := unix.ParseSocketControlMessage(oob)
 	for _, c := range cmsgs {
 		switch {
 		case c.Header.Level == unix.SOL_SOCKET && c.Header.Type == unix.SCM_CREDENTIALS:
@@ -336,78 +359,68 @@ func (r *Receiver) receive(b, oob []byte, flags int) {
 		}
 	}
 	switch {
-	case perr != nil || cred == nil:
-		r.log.Debug("dropping sd_notify datagram without credentials", "err", perr)
-		return
+	case err != nil || cred == nil:
+		r.log.Debug("dropping sd_notify datagram without credentials", "err", err)
+		return 0, false
 	case flags&unix.MSG_TRUNC != 0:
 		r.log.Warn("dropping oversized sd_notify datagram", "pid", cred.Pid)
-		return
+		return 0, false
 	case cred.Pid <= 0:
 		// The sender exited before the datagram was read.
-		return
+		return 0, false
 	}
-	msg := parseMessage(b)
-	if msg.empty() {
-		return
-	}
-	if msg.mainPID != 0 {
-		// A process that does not exist belongs to nobody.
-		msg.mainPgid, _ = processGroup(msg.mainPID)
-		msg.mainCgroup, _ = cgroupOf(msg.mainPID)
-	}
-	pid := int(cred.Pid)
-	pgid, err := processGroup(pid)
-	if err != nil {
-		// The sender exited (its pid is gone or reused): nothing can be
-		// said about whose it was.
-		r.log.Debug("dropping sd_notify datagram from an exited process", "pid", pid)
-		return
-	}
+	return int(cred.Pid), true
+}
 
+// cgroupUnlessGrouped reads the sender's cgroup only when it is needed: to
+// match by cgroup, or to park. It is read outside the lock; a failure
+// leaves only the process group to go by.
+func (r *Receiver) cgroupUnlessGrouped(pid, pgid int) string {
 	r.mu.Lock()
-	byPgid := r.byPgid[pgid] != nil
+	grouped := r.byPgid[pgid] != nil
 	r.mu.Unlock()
-	cg := ""
-	if !byPgid {
-		// Read outside the lock, and only when needed (to match by
-		// cgroup, or to park); a failure leaves only the pgid to go by.
-		cg, _ = cgroupOf(pid)
+	if grouped {
+		return ""
 	}
+	cg, _ := osproc.CgroupOf(pid)
+	return cg
+}
 
+// route finds the registration of p's sender, or parks p. It also takes the
+// claimed datagrams, which go first.
+func (r *Receiver) route(p parked) (replay []parked, reg *registration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	// Datagrams claimed by a Register since the last tidy were sent
-	// earlier than this one: keep the worker's order.
-	r.deliverReplay()
-	if reg := r.lookup(pgid, cg); reg != nil {
-		r.deliver(reg, msg)
-		return
+	replay = r.takeReplay()
+	if reg = r.lookup(p.pgid, p.cgroup); reg != nil {
+		return replay, reg
 	}
 	if len(r.pending) >= maxPending {
 		r.dropStranger(r.pending[0])
 		r.pending = append(r.pending[:0], r.pending[1:]...)
 	}
-	r.pending = append(r.pending, parked{at: time.Now(), pid: pid, pgid: pgid, cgroup: cg, msg: msg})
+	r.pending = append(r.pending, p)
 	if len(r.pending) == 1 {
-		r.setDeadline(r.pending[0].at.Add(r.hold))
+		r.setDeadline(p.at.Add(r.hold))
 	}
 	if r.testHookParked != nil {
 		r.testHookParked()
 	}
+	return replay, nil
 }
 
 // deliver hands msg to reg's handler. A MAINPID= that names no process of
 // reg's worker is left out: supd signals the main pid, and a worker must not
 // point supd at a process of another worker, or of nobody's (systemd, too,
 // takes a MAINPID= outside the service's cgroup only from root). Called
-// locked, on the goroutine.
+// unlocked, on the goroutine.
 func (r *Receiver) deliver(reg *registration, msg message) {
-	if msg.mainPID != 0 && (msg.mainPgid <= 0 || !r.claims(reg, msg.mainPgid, msg.mainCgroup)) {
+	if msg.mainPID != 0 && (msg.mainPgid <= 0 || !reg.claims(msg.mainPgid, msg.mainCgroup)) {
 		r.log.Warn("ignoring sd_notify MAINPID= of a process that is not the worker's",
 			"mainpid", msg.mainPID, "worker_pgid", reg.pgid, "worker_cgroup", reg.cgroup)
 		msg.mainPID = 0
 	}
-	msg.deliver(reg.h)
+	reg.call(msg)
 }
 
 // dropStranger logs, once per sender, a datagram that no worker claimed.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"supd/osproc"
 )
 
 // recorder is a Handler that turns callbacks into strings on a channel.
@@ -231,7 +234,12 @@ func TestReceiverCgroup(t *testing.T) {
 		w.cmd.Process.Kill()
 		w.cmd.Wait()
 	})
-	defer r.Register(0, dir, h)()
+	// Registered by the parent of the cgroup the kernel names for it.
+	cg, err := osproc.CgroupOf(w.cmd.Process.Pid)
+	if err != nil || path.Base(cg) != "sub" {
+		t.Fatalf("helper's cgroup %q, %v", cg, err)
+	}
+	defer r.Register(0, path.Dir(cg), h)()
 	w.goAhead(t)
 	if ev := within(t, got, 5*time.Second, "ready"); ev != "ready" {
 		t.Fatalf("got %q", ev)
@@ -352,4 +360,44 @@ func TestReceiveDrops(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatal("a valid datagram from this process's group was not delivered")
 	}
+}
+
+// TestHandlerHoldsOnlyItsRegistration runs a handler that blocks: meanwhile
+// Register for another worker returns at once, and the blocked
+// registration's unregister returns only after the handler did.
+func TestHandlerHoldsOnlyItsRegistration(t *testing.T) {
+	r := listen(t, Options{})
+	entered, release := make(chan struct{}), make(chan struct{})
+	unregister := r.Register(syscall.Getpgrp(), "", Handler{WatchdogPing: func() {
+		close(entered)
+		<-release
+	}})
+	self := unix.UnixCredentials(&unix.Ucred{Pid: int32(os.Getpid())})
+	received := make(chan struct{})
+	go func() {
+		r.receive([]byte("WATCHDOG=1"), self, 0)
+		close(received)
+	}()
+	within(t, entered, 5*time.Second, "the handler's call")
+
+	registered := make(chan struct{})
+	go func() {
+		r.Register(1<<23, "/other", Handler{})()
+		close(registered)
+	}()
+	within(t, registered, 5*time.Second, "Register and unregister of another worker while a handler runs")
+
+	unregistered := make(chan struct{})
+	go func() {
+		unregister()
+		close(unregistered)
+	}()
+	select {
+	case <-unregistered:
+		t.Fatal("unregister returned while its handler was running")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	within(t, unregistered, 5*time.Second, "unregister after the handler returned")
+	within(t, received, 5*time.Second, "receive to return")
 }

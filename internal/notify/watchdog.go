@@ -89,8 +89,8 @@ func (w *Watchdog) fire() {
 
 // WatchdogEnv is the environment a worker with `watchdog: d` needs besides
 // NOTIFY_SOCKET: WATCHDOG_USEC. WATCHDOG_PID must be the worker's own pid,
-// which exists only after fork; the trampoline sets it (Trampoline's
-// WatchdogPID), as systemd sets it in its child between fork and exec.
+// which exists only after fork; osproc sets it (Spec.PidEnv), as systemd
+// sets it in its child between fork and exec.
 func WatchdogEnv(d time.Duration) []string {
 	return []string{"WATCHDOG_USEC=" + strconv.FormatInt(d.Microseconds(), 10)}
 }

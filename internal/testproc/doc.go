@@ -45,8 +45,10 @@
 //	                   /proc/PID/stat): testproc first, then each grandchild
 //	-addr-file F       "http ADDR" and "tcp ADDR" lines with the bound
 //	                   addresses (useful with port 0)
-//	-info F            "uid N", "gid N", "groups A,B", "cwd DIR" and one
-//	                   "env K=V" line per variable
+//	-info F            "uid N", "gid N", "groups A,B", "cwd DIR", one
+//	                   "env K=V" line per variable and one "fd N TARGET"
+//	                   line per open descriptor below 64 (TARGET as
+//	                   /proc/self/fd shows it; the Go runtime may hold some)
 //
 // Output:
 //

@@ -1,9 +1,9 @@
-// Package version holds supd's version, set at build time with -ldflags.
 package version
 
 import "runtime/debug"
 
-// Version is set by the Makefile; it falls back to the module's build info.
+// Version is set by the Makefile at link time; "" falls back to the
+// module's build info.
 var Version = ""
 
 // String returns the version of this build.

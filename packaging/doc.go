@@ -1,0 +1,3 @@
+// Package packaging checks what supd ships as: the systemd unit, the
+// default config and the Debian package.
+package packaging
