@@ -138,6 +138,7 @@ func (c *pcImport) process(p *pcProc) {
 	}
 	c.command(p, command, entrypoint)
 	c.probes(p, ready, live)
+	c.processVars(p)
 	if w.Logs != nil && *w.Logs == (Logs{}) {
 		w.Logs = nil
 		moveNotes(&w.Notes, "logs")
@@ -145,6 +146,27 @@ func (c *pcImport) process(p *pcProc) {
 	if p.budget != nil {
 		p.budget.name, p.budget.set, p.budget.instances = w.Name, w.Replicas != nil, max(p.replicas, 0)
 		p.budget.backoff = supdBackoff(mergeBackoff(c.f.Defaults.Backoff, w.Backoff))
+	}
+}
+
+// processVars sets the variables process-compose gives every process
+// where a worker may read them: PC_REPLICA_NUM for replicas (its docs tell
+// them to compute their ports from it), and either where the command names
+// it.
+func (c *pcImport) processVars(p *pcProc) {
+	w := p.w
+	cmd := strings.Join(w.Command.Argv, " ")
+	if p.replicas > 1 || strings.Contains(cmd, "PC_REPLICA_NUM") {
+		num := "0"
+		if p.replicas > 1 {
+			num = instanceVar
+		}
+		w.Env = setEnv(w.Env, "PC_REPLICA_NUM", num)
+		w.Notes.add("env.PC_REPLICA_NUM", "As process-compose sets it.")
+	}
+	if strings.Contains(cmd, "PC_PROC_NAME") {
+		w.Env = setEnv(w.Env, "PC_PROC_NAME", lit(p.name))
+		w.Notes.add("env.PC_PROC_NAME", "As process-compose sets it.")
 	}
 }
 
@@ -354,7 +376,7 @@ func (c *pcImport) logLocation(p *pcProc, e pcEntry) {
 	}
 	p.w.Logs.File = c.supdText(unflatten(flat, held))
 	p.w.Notes.add("logs", "process-compose wrote JSON records (unless log_configuration.disable_json); supd writes "+
-		"the lines as the worker printed them, and rotates the file at max_size (10MiB by default).")
+		"the lines as the worker printed them, and rotates the file at max_size.")
 }
 
 // logConfig maps log_configuration's rotation into *logs, with notes.
