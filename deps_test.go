@@ -23,6 +23,7 @@ import (
 //	"supd/config/importer": {"supd/config"},
 var allowed = map[string][]string{
 	"supd/config":           {},
+	"supd/config/importer":  {"supd/config"},
 	"supd/osproc":           {},
 	"supd/tree":             {"supd/config", "supd/osproc"},
 	"supd/tree/treetest":    {"supd/tree", "supd/config", "supd/osproc"},
@@ -36,7 +37,7 @@ var allowed = map[string][]string{
 	"supd/internal/version": {},
 	"supd/internal/daemon": {"supd/internal/launch", "supd/internal/logcap", "supd/internal/notify", "supd/tree", "supd/config", "supd/osproc",
 		"supd/control", "supd/control/api", "supd/internal/version"},
-	"supd/cmd/supd": {"supd/internal/daemon", "supd/internal/version"},
+	"supd/cmd/supd": {"supd/internal/daemon", "supd/internal/version", "supd/config/importer"},
 
 	// Docs made from the code.
 	"supd/internal/docgen":        {},
