@@ -57,6 +57,7 @@ func (s *supervisor) apply(m applyPlan) {
 		}
 	}
 	slices.SortFunc(removed, func(a, b *child) int { return a.idx - b.idx })
+	s.reshaped = true
 	s.spec = m.spec
 	s.children = append(append(kids, removed...), leaving...)
 	for i, c := range s.children[len(kids):] {
@@ -83,6 +84,7 @@ func (s *supervisor) add(idx int, n config.Node) *child {
 // update gives a kept child its new node and applies the change.
 func (s *supervisor) update(c *child, n config.Node, act config.Action, m applyPlan) {
 	c.node = n
+	s.touch(c)
 	if c.sup != nil {
 		m.done.Add(1)
 		c.sup.box.post(applyPlan{spec: n.Supervisor, actions: m.actions, done: m.done, refused: m.refused})
@@ -138,6 +140,7 @@ func (s *supervisor) sweep() {
 	kept := make([]*child, 0, len(s.children))
 	for _, c := range s.children {
 		if !gone(c) {
+			c.idx = len(kept)
 			kept = append(kept, c)
 			continue
 		}
@@ -145,6 +148,7 @@ func (s *supervisor) sweep() {
 		s.retire(c)
 	}
 	s.children = kept
+	s.reshaped = true
 }
 
 func gone(c *child) bool { return c.removing && !c.state.active() }

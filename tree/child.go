@@ -53,6 +53,7 @@ type child struct {
 	autoHeld  bool           // held only because of autostart: false
 	holdUntil time.Time      // a hold that ends by itself
 	removing  bool           // removed by a reload: stopping, then gone
+	touched   bool           // in its supervisor's touched list, for the next publish
 	ran       *config.Worker // the spec of the current (or last) run
 	rollGen   uint64         // a rolling restart stopped the run of this generation
 

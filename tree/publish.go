@@ -17,6 +17,7 @@ import (
 func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInfo) {
 	old := c.state
 	c.state, c.since = st, s.now
+	s.touch(c)
 	s.emitChange(c.path, old, st, exit, ri)
 	switch st {
 	case Stopped:

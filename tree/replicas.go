@@ -117,6 +117,7 @@ func (s *supervisor) insert(c *child) {
 	for i, o := range s.children {
 		o.idx = i
 	}
+	s.reshaped = true
 }
 
 // applyReplicas is a replica set's step of a reload: a changed count
