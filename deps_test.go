@@ -23,6 +23,7 @@ import (
 //	"supd/config/importer": {"supd/config"},
 var allowed = map[string][]string{
 	"supd/config":           {},
+	"supd/config/importer":  {"supd/config"},
 	"supd/osproc":           {},
 	"supd/tree":             {"supd/config", "supd/osproc"},
 	"supd/tree/treetest":    {"supd/tree", "supd/config", "supd/osproc"},
@@ -39,12 +40,13 @@ var allowed = map[string][]string{
 	"supd/internal/version": {},
 	"supd/internal/daemon": {"supd/internal/launch", "supd/internal/logcap", "supd/internal/notify", "supd/tree", "supd/config", "supd/osproc",
 		"supd/control", "supd/control/api", "supd/internal/version", "supd/internal/safefs"},
-	"supd/cmd/supd": {"supd/internal/daemon", "supd/internal/version"},
+	"supd/cmd/supd": {"supd/internal/daemon", "supd/internal/version", "supd/config/importer"},
 
 	// Docs made from the code.
 	"supd/internal/docgen":        {},
 	"supd/config/internal/gendoc": {"supd/config"},
-	"supd/cmd/supctl":             {"supd/control/api", "supd/control/client", "supd/internal/version", "supd/internal/escape"},
+	"supd/internal/tui":           {"supd/control/api", "supd/internal/escape"},
+	"supd/cmd/supctl":             {"supd/control/api", "supd/control/client", "supd/internal/version", "supd/internal/tui", "supd/internal/escape"},
 
 	// Helpers and test-only packages.
 	"supd/internal/testproc":               {"supd/internal/testproc/testprocbuild"},

@@ -63,9 +63,15 @@ func diffSupervisor(p *Plan, path string, old, new *Supervisor) {
 }
 
 func diffWorker(p *Plan, path string, old, new *Worker) {
+	a, fields := DiffWorker(old, new)
+	p.Changes = append(p.Changes, Change{Path: path, Action: a, Fields: fields})
+}
+
+// DiffWorker is what a reload does to a worker whose spec goes from old to
+// new: keep, update (only live fields changed) or restart, with the fields.
+func DiffWorker(old, new *Worker) (Action, []FieldChange) {
 	if reflect.DeepEqual(old, new) {
-		p.Changes = append(p.Changes, Change{Path: path, Action: ActionKeep})
-		return
+		return ActionKeep, nil
 	}
 	var restart, live []FieldChange
 	for _, f := range diffStruct(nil, "", reflect.ValueOf(old.Process), reflect.ValueOf(new.Process), nil) {
@@ -78,10 +84,11 @@ func diffWorker(p *Plan, path string, old, new *Worker) {
 	live = diffStruct(live, "", reflect.ValueOf(old.Tuning), reflect.ValueOf(new.Tuning), nil)
 	switch {
 	case len(restart) > 0:
-		p.Changes = append(p.Changes, change(path, false, ActionRestart, append(restart, live...)))
-	default:
-		p.Changes = append(p.Changes, change(path, false, ActionUpdate, live))
+		return ActionRestart, append(restart, live...)
+	case len(live) > 0:
+		return ActionUpdate, live
 	}
+	return ActionKeep, nil
 }
 
 // sameCount is instance new of a replica set with the old instance's

@@ -45,6 +45,10 @@ type Backend interface {
 	// worker's process, or with group to its whole process group and cgroup.
 	// An unknown signal wraps api.ErrInvalid.
 	Signal(ctx context.Context, path string, sig string, group bool) error
+	// Scale sets the number of instances of the replica set at path
+	// (SPEC §2.10); n is 0 or more (the server refuses a negative n). A node
+	// that is not a replica set wraps api.ErrConflict.
+	Scale(ctx context.Context, path string, n int) error
 
 	// Logs returns the last n lines of the ring buffers of the workers at
 	// and below path ("" for all), oldest first, interleaved in time order.

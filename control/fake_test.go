@@ -160,6 +160,17 @@ func (f *fakeBackend) Signal(ctx context.Context, path, sig string, group bool) 
 	return f.act(ctx, fmt.Sprintf("signal(%s,%v)", sig, group), path)
 }
 
+func (f *fakeBackend) Scale(ctx context.Context, path string, n int) error {
+	node, err := f.Node(path)
+	if err != nil {
+		return fmt.Errorf("scale: %w", err)
+	}
+	if node.Replicas == nil {
+		return fmt.Errorf("scale: %q is not a replica set: %w", path, api.ErrConflict)
+	}
+	return f.act(ctx, fmt.Sprintf("scale(%d)", n), path)
+}
+
 func (f *fakeBackend) Logs(path string, n int) ([]api.LogLine, error) {
 	if _, err := f.Node(path); err != nil {
 		return nil, err

@@ -73,8 +73,13 @@ func (s *Server) handleNodeAction(w http.ResponseWriter, r *http.Request) {
 				err = s.b.Signal(ctx, path, req.Signal, req.Group)
 			}
 		}
+	case "scale":
+		var n int
+		if n, err = decodeScale(r); err == nil {
+			err = s.b.Scale(ctx, path, n)
+		}
 	default:
-		s.reply(w, http.StatusNotFound, errorf("no such action %q on node %q (want start, stop, restart or signal)", action, path))
+		s.reply(w, http.StatusNotFound, errorf("no such action %q on node %q (want start, stop, restart, signal or scale)", action, path))
 		return
 	}
 	if err != nil {
@@ -106,6 +111,24 @@ func decodeStop(r *http.Request) (time.Duration, error) {
 		return 0, fmt.Errorf("field \"for\": %s is negative: %w", req.For, api.ErrInvalid)
 	}
 	return d, nil
+}
+
+// decodeScale reads api.ScaleRequest's body, whose one field is required
+// and must not be negative.
+func decodeScale(r *http.Request) (int, error) {
+	var req struct {
+		Replicas *int `json:"replicas"`
+	}
+	if err := decodeBody(r.Body, &req); err != nil {
+		return 0, err
+	}
+	switch {
+	case req.Replicas == nil:
+		return 0, fmt.Errorf("field \"replicas\" is required, e.g. {\"replicas\": 3}: %w", api.ErrInvalid)
+	case *req.Replicas < 0:
+		return 0, fmt.Errorf("field \"replicas\": %d is negative: %w", *req.Replicas, api.ErrInvalid)
+	}
+	return *req.Replicas, nil
 }
 
 // noBody runs fn unless the request has a body that is not an empty object

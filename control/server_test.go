@@ -20,15 +20,7 @@ func TestRoutes(t *testing.T) {
 	fb.bus.Publish(api.Event{Kind: api.EventReload, Message: "1 restarted", Time: t0})
 	ts := startServer(t, fb, Options{})
 
-	tests := []struct {
-		name       string
-		method     string
-		url        string
-		body       string
-		wantStatus int
-		want       []string // substrings of the body
-		wantCall   string   // the call the backend saw, if any
-	}{
+	runRoutes(t, fb, ts, []routeCase{
 		{name: "tree", method: "GET", url: "/v1/tree", wantStatus: 200,
 			want: []string{`"root":{"path":""`, `"path":"web/front"`, `"budget":{"used":2,"max":3,"period":"5s"}`}},
 		{name: "node raw slashes", method: "GET", url: "/v1/nodes/web/api", wantStatus: 200,
@@ -93,7 +85,28 @@ func TestRoutes(t *testing.T) {
 		{name: "wrong method", method: "DELETE", url: "/v1/tree", wantStatus: 405, want: []string{`method not allowed (allowed: GET)`}},
 		{name: "wrong method on nodes", method: "PUT", url: "/v1/nodes/db", wantStatus: 405, want: []string{`allowed: GET, POST`}},
 		{name: "GET an action", method: "GET", url: "/v1/nodes/db/stop", wantStatus: 404, want: []string{`no node \"db/stop\"`}},
+	})
+	// Every POST is logged at Info with the peer; refusals are not audit lines.
+	if log := ts.log.String(); !strings.Contains(log, `level=INFO msg="control: request" method=POST url=/v1/nodes/db/stop uid=`) {
+		t.Errorf("request log lacks the stop:\n%s", log)
 	}
+}
+
+// routeCase is one request to the server and what must come of it.
+type routeCase struct {
+	name       string
+	method     string
+	url        string
+	body       string
+	wantStatus int
+	want       []string // substrings of the body
+	wantCall   string   // the call the backend saw, if any
+}
+
+// runRoutes sends each request to ts and checks its answer and the call
+// fb saw.
+func runRoutes(t *testing.T, fb *fakeBackend, ts *testServer, tests []routeCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(fb.Calls())
@@ -118,10 +131,37 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	// Every POST is logged at Info with the peer; refusals are not audit lines.
-	if log := ts.log.String(); !strings.Contains(log, `level=INFO msg="control: request" method=POST url=/v1/nodes/db/stop uid=`) {
-		t.Errorf("request log lacks the stop:\n%s", log)
-	}
+}
+
+// TestScale: POST /v1/nodes/{path}/scale validates its body before the
+// backend sees it, and passes the backend's refusal on.
+func TestScale(t *testing.T) {
+	fb := newFakeBackend()
+	started := t0.Add(-time.Hour)
+	fb.tree.Root.Children = append(fb.tree.Root.Children, api.Node{
+		Path: "pool", Name: "pool", Kind: api.KindSupervisor, State: api.StateRunning, Since: t0, StartedAt: &started,
+		Strategy: "one_for_one", Start: "parallel", Replicas: api.IntPtr(1),
+		Budget:   &api.Budget{Max: 3, Period: api.Duration(5 * time.Second)},
+		Children: []api.Node{{Path: "pool/0", Name: "0", Kind: api.KindWorker, State: api.StateRunning, PID: 102, Since: t0}},
+	})
+	ts := startServer(t, fb, Options{})
+	runRoutes(t, fb, ts, []routeCase{
+		{name: "scale", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":5}`, wantStatus: 200,
+			want: []string{`"path":"pool"`, `"replicas":1`}, wantCall: `scale(5) "pool"`},
+		{name: "scale to zero", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":0}`, wantStatus: 200, wantCall: `scale(0) "pool"`},
+		{name: "scale negative", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":-1}`, wantStatus: 400,
+			want: []string{`field \"replicas\": -1 is negative`}},
+		{name: "scale missing", method: "POST", url: "/v1/nodes/pool/scale", wantStatus: 400, want: []string{`field \"replicas\" is required`}},
+		{name: "scale wrong type", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":"5"}`, wantStatus: 400,
+			want: []string{`field \"replicas\": want`}},
+		{name: "scale fraction", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":1.5}`, wantStatus: 400,
+			want: []string{`field \"replicas\"`}},
+		{name: "scale unknown field", method: "POST", url: "/v1/nodes/pool/scale", body: `{"replicas":1,"n":2}`, wantStatus: 400,
+			want: []string{`unknown field \"n\"`}},
+		{name: "scale not a replica set", method: "POST", url: "/v1/nodes/web/api/scale", body: `{"replicas":2}`, wantStatus: 409,
+			want: []string{`\"web/api\" is not a replica set`}},
+		{name: "scale unknown node", method: "POST", url: "/v1/nodes/nope/scale", body: `{"replicas":2}`, wantStatus: 404},
+	})
 }
 
 func TestReloadInvalidConfig(t *testing.T) {

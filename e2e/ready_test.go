@@ -648,7 +648,7 @@ root:
       backoff: {initial: 100ms, jitter: 0}
     - name: good
       command: ["{{TESTPROC}}", "-sleep", "-watchdog", "100ms", "-pidfile", "{{DIR}}/good.pid", "-info", "{{DIR}}/good.info"]
-      watchdog: 300ms
+      watchdog: 2s # a wide margin over its pings: a loaded machine must not make it miss
     - name: mute
       command: ["{{TESTPROC}}", "-sleep", "-notify-ready", "600ms"]
       ready: {notify: true}
@@ -661,10 +661,11 @@ root:
 	goodEnv := readEnv(t, filepath.Join(d.dir, "good.info"))
 	killAll(t, dog, good)
 	for _, c := range []struct {
-		pid int
-		env map[string]string
-	}{{dog, dogEnv}, {good, goodEnv}} {
-		if c.env["WATCHDOG_PID"] != strconv.Itoa(c.pid) || c.env["WATCHDOG_USEC"] != "300000" ||
+		pid  int
+		env  map[string]string
+		usec string
+	}{{dog, dogEnv, "300000"}, {good, goodEnv, "2000000"}} {
+		if c.env["WATCHDOG_PID"] != strconv.Itoa(c.pid) || c.env["WATCHDOG_USEC"] != c.usec ||
 			!strings.HasPrefix(c.env["NOTIFY_SOCKET"], "@supd-notify-") {
 			t.Errorf("pid %d: WATCHDOG_PID=%q WATCHDOG_USEC=%q NOTIFY_SOCKET=%q", c.pid,
 				c.env["WATCHDOG_PID"], c.env["WATCHDOG_USEC"], c.env["NOTIFY_SOCKET"])

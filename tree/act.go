@@ -109,6 +109,7 @@ func (s *supervisor) startChild(c *child) {
 		return
 	}
 	w := c.node.Worker
+	c.ran = w
 	p, err := s.t.launcher.Launch(LaunchSpec{Path: c.path, Gen: c.gen, Worker: w, Monitor: monitor{s.box, c, c.gen}})
 	if err != nil {
 		s.childEnded(c, &ExitInfo{Reason: ReasonStartFailed, Detail: err.Error(), Time: s.now}, true)

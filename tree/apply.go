@@ -21,6 +21,10 @@ func (s *supervisor) apply(m applyPlan) {
 		m.refused.Store(&err)
 		return
 	}
+	if s.spec.Replicas != nil && m.spec.Replicas != nil {
+		s.applyReplicas(m)
+		return
+	}
 	old := s.byName
 	s.byName = make(map[string]*child, len(m.spec.Children))
 	kids := make([]*child, 0, len(m.spec.Children))
@@ -53,6 +57,7 @@ func (s *supervisor) apply(m applyPlan) {
 		}
 	}
 	slices.SortFunc(removed, func(a, b *child) int { return a.idx - b.idx })
+	s.reshaped = true
 	s.spec = m.spec
 	s.children = append(append(kids, removed...), leaving...)
 	for i, c := range s.children[len(kids):] {
@@ -79,6 +84,7 @@ func (s *supervisor) add(idx int, n config.Node) *child {
 // update gives a kept child its new node and applies the change.
 func (s *supervisor) update(c *child, n config.Node, act config.Action, m applyPlan) {
 	c.node = n
+	s.touch(c)
 	if c.sup != nil {
 		m.done.Add(1)
 		c.sup.box.post(applyPlan{spec: n.Supervisor, actions: m.actions, done: m.done, refused: m.refused})
@@ -134,6 +140,7 @@ func (s *supervisor) sweep() {
 	kept := make([]*child, 0, len(s.children))
 	for _, c := range s.children {
 		if !gone(c) {
+			c.idx = len(kept)
 			kept = append(kept, c)
 			continue
 		}
@@ -141,6 +148,7 @@ func (s *supervisor) sweep() {
 		s.retire(c)
 	}
 	s.children = kept
+	s.reshaped = true
 }
 
 func gone(c *child) bool { return c.removing && !c.state.active() }

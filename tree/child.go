@@ -49,10 +49,13 @@ type child struct {
 	notBefore   time.Time // backoff: no start before this
 	lastExit    *ExitInfo
 
-	held      bool      // stopped by `supctl stop` (or autostart: false)
-	autoHeld  bool      // held only because of autostart: false
-	holdUntil time.Time // a hold that ends by itself
-	removing  bool      // removed by a reload: stopping, then gone
+	held      bool           // stopped by `supctl stop` (or autostart: false)
+	autoHeld  bool           // held only because of autostart: false
+	holdUntil time.Time      // a hold that ends by itself
+	removing  bool           // removed by a reload: stopping, then gone
+	touched   bool           // in its supervisor's touched list, for the next publish
+	ran       *config.Worker // the spec of the current (or last) run
+	rollGen   uint64         // a rolling restart stopped the run of this generation
 
 	stop       stopKind
 	failReason Reason

@@ -52,6 +52,7 @@ func (s *supervisor) command(m command) {
 
 // manualStop stops c and holds it stopped (for m.hold, or until a start).
 func (s *supervisor) manualStop(c *child, m command) {
+	s.touch(c)
 	c.held, c.autoHeld = true, false
 	c.holdUntil = time.Time{}
 	if m.hold > 0 {
@@ -78,6 +79,7 @@ func (s *supervisor) manualStart(c *child, m command) {
 		s.answer(m.reply, fmt.Errorf("%s %q: supervisor %q is %s: %w", opName(m.op), c.path, s.displayPath(), s.state, ErrConflict))
 		return
 	}
+	s.touch(c)
 	c.held, c.autoHeld, c.holdUntil = false, false, time.Time{}
 	if m.op == opStart && c.state == Running {
 		s.answer(m.reply, nil)

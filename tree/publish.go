@@ -1,6 +1,9 @@
 package tree
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Events have one rule: an event is emitted when the record of a node's
 // state changes, by whoever keeps that record — a supervisor for its
@@ -14,6 +17,7 @@ import "fmt"
 func (s *supervisor) setState(c *child, st State, exit *ExitInfo, ri *RestartInfo) {
 	old := c.state
 	c.state, c.since = st, s.now
+	s.touch(c)
 	s.emitChange(c.path, old, st, exit, ri)
 	switch st {
 	case Stopped:
@@ -39,6 +43,14 @@ func (s *supervisor) emitChange(path string, old, st State, exit *ExitInfo, ri *
 		return
 	}
 	s.events = append(s.events, Event{Time: s.now, Kind: EventState, Path: path, Old: old, New: st, Exit: exit, Restart: ri})
+}
+
+// flush publishes the snapshot and then sends the events of the step so
+// far. The step's clock moves on: what comes after happened later.
+func (s *supervisor) flush() {
+	s.publish()
+	s.sendEvents()
+	s.now = time.Now()
 }
 
 func (s *supervisor) sendEvents() {

@@ -25,6 +25,7 @@ func (s *supervisor) advance() {
 		if !s.live() {
 			return
 		}
+		s.advanceRolling()
 		changed := s.advanceStarts()
 		if s.state == Stopping || len(s.stopQ) > 0 {
 			continue // a start failed and gave up, or a strategy stops siblings
@@ -46,9 +47,13 @@ func (s *supervisor) advance() {
 func (s *supervisor) advanceStops() bool {
 	if s.spec.Stop == config.Parallel {
 		waiting := s.stopQ[:0]
+		stopped := 0
 		for _, c := range s.stopQ {
 			if c.state == Starting || c.state == Running {
 				s.stopChild(c, stopOrdered)
+				if stopped++; stopped%startBatch == 0 {
+					s.flush()
+				}
 			}
 			if c.state == Stopping {
 				waiting = append(waiting, c)
@@ -71,6 +76,12 @@ func (s *supervisor) advanceStops() bool {
 	return true
 }
 
+// startBatch is how many starts (or stops) of one parallel step go by
+// before the owner publishes what it did so far: a step that starts 1000
+// workers takes a while, and its readers and event followers should see it
+// as it goes, not in one burst at its end.
+const startBatch = 64
+
 // advanceStarts starts what the start queue allows now and reports whether
 // it changed anything.
 func (s *supervisor) advanceStarts() bool {
@@ -80,6 +91,7 @@ func (s *supervisor) advanceStarts() bool {
 		// pending list is walked: walk a copy and enqueue what waits.
 		pending := s.startQ
 		s.startQ = nil
+		started := 0
 		for _, c := range pending {
 			switch {
 			case c.held || c.state == Running || c.state == Starting:
@@ -93,6 +105,9 @@ func (s *supervisor) advanceStarts() bool {
 			changed = true
 			if !s.live() {
 				return true
+			}
+			if started++; started%startBatch == 0 {
+				s.flush()
 			}
 		}
 		return changed

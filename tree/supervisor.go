@@ -40,6 +40,9 @@ type supervisor struct {
 	answers    []answer // replies to manual operations, sent after publish
 	events     []Event  // this step's events, sent after publish
 	reports    []func() // this step's reports up, sent after its events
+	rolling    []*child // a replica set's instances still to restart, in order
+	touched    []*child // children whose snapshot may have changed since publish
+	reshaped   bool     // children were added, removed or reordered since publish
 	timer      *time.Timer
 	timerAt    time.Time
 	ended      bool // removed by a reload: the loop returns
@@ -105,8 +108,7 @@ func (s *supervisor) run(ctx context.Context) {
 		s.expire()
 		s.advance()
 		s.arm()
-		s.publish()
-		s.sendEvents()
+		s.flush()
 		s.sendReports()
 		s.sendAnswers()
 		if s.ended {
@@ -169,6 +171,8 @@ func (s *supervisor) handle(m msg) {
 		s.command(m)
 	case applyPlan:
 		s.apply(m)
+	case scaleTo:
+		s.scale(m)
 	case endSelf:
 		s.end()
 	case ping:
@@ -178,6 +182,7 @@ func (s *supervisor) handle(m msg) {
 
 // notice records sd_notify's STATUS=, STOPPING=1 and MAINPID=.
 func (s *supervisor) notice(c *child, n Notice) {
+	s.touch(c)
 	if n.Status != nil {
 		c.status = *n.Status
 	}
@@ -233,6 +238,7 @@ func (s *supervisor) expire() {
 			}
 		}
 		if due(c.holdUntil, s.now) {
+			s.touch(c)
 			c.holdUntil = time.Time{}
 			c.held = false
 			if s.live() {

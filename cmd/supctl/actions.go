@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -100,6 +101,33 @@ func (a *app) signalCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&group, "group", false, "signal the worker's whole process group")
 	return cmd
+}
+
+func (a *app) scaleCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "scale PATH N",
+		Short: "Set the number of instances of a replica set",
+		Long: `Set the number of instances of the replica set at PATH (a worker with
+"replicas:") to N, 0 or more. New instances start after the existing ones;
+a scale down stops the highest-numbered first; the others keep running.
+Scaling counts toward no restart budget.` + jsonNode,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: a.completePaths,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.Atoi(args[1])
+			switch {
+			case err != nil:
+				return fmt.Errorf("invalid N %q: want a whole number of instances, 0 or more", args[1])
+			case n < 0:
+				return fmt.Errorf("invalid N %d: must not be negative", n)
+			}
+			node, err := a.api().Scale(cmd.Context(), args[0], n)
+			if err != nil {
+				return failed(err)
+			}
+			return a.printNode(node)
+		},
+	}
 }
 
 func (a *app) reloadCmd() *cobra.Command {

@@ -33,6 +33,7 @@ type app struct {
 	uid            int
 	now            func() time.Time
 	loc            *time.Location // events' times are shown in it
+	isTerminal     func() bool    // top needs one
 
 	socket      string // --socket
 	socketOwner string // --socket-owner
@@ -45,7 +46,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	return &app{
 		stdout: stdout, stderr: stderr,
 		getenv: os.Getenv, uid: os.Getuid(),
-		now: time.Now, loc: time.Local,
+		now: time.Now, loc: time.Local, isTerminal: isTerminal,
 		trustUID: -1,
 	}
 }
@@ -134,8 +135,8 @@ Exit codes: 0 success; 1 the daemon refused or failed the request;
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		a.statusCmd(), a.treeCmd(),
-		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(),
-		a.logsCmd(), a.eventsCmd(),
+		a.startCmd(), a.stopCmd(), a.restartCmd(), a.signalCmd(), a.scaleCmd(),
+		a.logsCmd(), a.eventsCmd(), a.topCmd(),
 		a.reloadCmd(), a.shutdownCmd(), a.versionCmd(),
 	)
 	return root

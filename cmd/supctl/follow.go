@@ -12,6 +12,7 @@ import (
 	"supd/control/api"
 	"supd/control/client"
 	"supd/internal/escape"
+	"supd/internal/tui"
 )
 
 func (a *app) logsCmd() *cobra.Command {
@@ -190,58 +191,15 @@ func (a *app) formatEvent(e api.Event) string {
 	var b strings.Builder
 	b.WriteString(e.Time.In(a.loc).Format("2006-01-02 15:04:05.000"))
 	b.WriteByte(' ')
-	switch e.Kind {
-	case api.EventState:
-		fmt.Fprintf(&b, "%s: %s -> %s", displayPath(e.Path), e.Old, e.New)
-		switch {
-		case e.Exit != nil:
-			b.WriteString(": " + exitCause(e.Exit))
-			if e.Exit.Detail != "" {
-				b.WriteString(" (" + e.Exit.Detail + ")")
-			}
-		case e.Reason != "":
-			b.WriteString(" (" + e.Reason + ")")
-		}
-		if r := e.Restart; r != nil {
-			b.WriteString("; " + describeRestart(r))
-		}
-	case api.EventReloadFailed:
-		b.WriteString("reload failed")
-	default:
-		b.WriteString(string(e.Kind))
-		if e.Path != "" {
-			b.WriteString(" " + e.Path)
-		}
+	// A multi-line message (a config's errors) stays indented under it.
+	lines := strings.Split(tui.EventSummary(e), "\n")
+	for i, l := range lines {
+		lines[i] = escape.Text(l)
 	}
-	if e.Message != "" {
-		// A multi-line message (a config's errors) stays indented under it.
-		lines := strings.Split(e.Message, "\n")
-		for i, l := range lines {
-			lines[i] = escape.Text(l)
-		}
-		b.WriteString(": " + strings.Join(lines, "\n    "))
-	}
+	b.WriteString(strings.Join(lines, "\n    "))
 	b.WriteByte('\n')
 	for _, l := range e.Tail {
 		b.WriteString("    | " + escape.Text(l) + "\n")
 	}
 	return b.String()
-}
-
-// describeRestart is "rest_for_one restarts web/db, web/api after 200ms
-// (budget 2/3 in 5s)" or "one_for_one gave up: budget 4/3 in 5s".
-func describeRestart(r *api.Restart) string {
-	budget := fmt.Sprintf("budget %d/%d in %s", r.Used, r.Max, period(r.Period))
-	if r.GaveUp {
-		return fmt.Sprintf("%s gave up: %s", r.Strategy, budget)
-	}
-	paths := make([]string, len(r.Nodes))
-	for i, p := range r.Nodes {
-		paths[i] = displayPath(p)
-	}
-	s := fmt.Sprintf("%s restarts %s", r.Strategy, strings.Join(paths, ", "))
-	if r.Delay > 0 {
-		s += " after " + period(r.Delay)
-	}
-	return s + " (" + budget + ")"
 }

@@ -112,7 +112,19 @@ func startFakeSupd(t *testing.T) *fakeSupd {
 	mux.HandleFunc("GET /v1/nodes/{path...}", func(w http.ResponseWriter, r *http.Request) { node(w, r.PathValue("path")) })
 	mux.HandleFunc("POST /v1/nodes/{path...}", func(w http.ResponseWriter, r *http.Request) {
 		p := r.PathValue("path")
-		node(w, p[:max(0, strings.LastIndexByte(p, '/'))])
+		p, action := p[:max(0, strings.LastIndexByte(p, '/'))], p[strings.LastIndexByte(p, '/')+1:]
+		if action == "scale" {
+			if p == "pool" { // a replica set outside the fixture
+				writeJSON(w, 200, api.Node{Path: "pool", Name: "pool", Kind: api.KindSupervisor, State: api.StateRunning,
+					Budget: &api.Budget{Max: 3, Period: api.Duration(5 * time.Second)}, Replicas: api.IntPtr(2), Children: []api.Node{}})
+				return
+			}
+			if tree.Root.Find(p) != nil {
+				writeJSON(w, 409, api.Error{Error: fmt.Sprintf("%q is not a replica set", p)})
+				return
+			}
+		}
+		node(w, p)
 	})
 	mux.HandleFunc("GET /v1/logs", func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Query().Get("path"); p == "web/api" {
@@ -235,6 +247,7 @@ web        rest_for_one  running  budget 2/3 in 1m30s
 		{[]string{"stop", "db"}, "\ndb: running, pid 100\n", "POST /v1/nodes/db/stop"},
 		{[]string{"signal", "USR1", "web/api", "--group"}, "\nweb/api: running, pid 101; listening on :8080\n",
 			`POST /v1/nodes/web/api/signal {"signal":"USR1","group":true}`},
+		{[]string{"scale", "pool", "3"}, "\npool: running; budget 0/3 in 5s; replicas 2\n", `POST /v1/nodes/pool/scale {"replicas":3}`},
 		{[]string{"logs"}, `
 db        | ready to accept connections
 web/api   | GET / 200
@@ -323,6 +336,12 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", f.sock, []string{"status", "--colour"}, 2, "", "unknown flag: --colour", true},
 		{"too few args", f.sock, []string{"start"}, 2, "", "Run 'supctl start --help' for usage.", true},
 		{"too many args", f.sock, []string{"signal", "HUP", "a", "b"}, 2, "", "accepts 2 arg(s), received 3", true},
+		{"scale not a number", f.sock, []string{"scale", "db", "three"}, 2, "", `invalid N "three": want a whole number`, true},
+		{"scale negative", f.sock, []string{"scale", "db", "--", "-1"}, 2, "", "invalid N -1: must not be negative", true},
+		{"scale too few args", f.sock, []string{"scale", "db"}, 2, "", "accepts 2 arg(s), received 1", true},
+		{"scale refused", f.sock, []string{"scale", "db", "2"}, 1, "", `supctl: "db" is not a replica set`, true},
+		{"top without a terminal", f.sock, []string{"top"}, 2, "", `top needs a terminal (standard input and output are not both one); use "supctl tree"`, true},
+		{"top as JSON", f.sock, []string{"-o", "json", "top"}, 2, "", "top has no JSON output", true},
 		{"bad -o", f.sock, []string{"-o", "yaml", "status"}, 2, "", `invalid -o "yaml"`, true},
 		{"bad duration", f.sock, []string{"stop", "--for", "10", "db"}, 2, "", `invalid argument "10" for "--for"`, true},
 		{"negative duration", f.sock, []string{"stop", "--for", "-1m", "db"}, 2, "", "must not be negative", true},
@@ -397,8 +416,21 @@ func TestNewCommand(t *testing.T) {
 	for _, c := range cmd.Commands() {
 		names = append(names, c.Name())
 	}
-	want := "events logs reload restart shutdown signal start status stop tree version"
+	want := "events logs reload restart scale shutdown signal start status stop top tree version"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("commands %q, want %q", got, want)
+	}
+}
+
+// top reaches supd before it takes the screen: a wrong socket is exit 3,
+// as for every command.
+func TestTopUnreachable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.sock")
+	var out, errb bytes.Buffer
+	a := newApp(&out, &errb)
+	a.isTerminal = func() bool { return true }
+	code := a.run(context.Background(), []string{"--socket", missing, "top"})
+	if code != exitUnreachable || !strings.Contains(errb.String(), "cannot reach supd at "+missing) || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and the socket named", code, out.String(), errb.String())
 	}
 }

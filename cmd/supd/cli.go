@@ -97,6 +97,7 @@ worker when the root shut down by auto_shutdown.`,
 	check.Flags().BoolVar(&checkDiff, "diff", false, "print the reload plan from OLD to NEW")
 	check.Flags().BoolVarP(&checkVerbose, "verbose", "v", false, "also list the path of every node, replica sets' instances included")
 	root.AddCommand(check)
+	root.AddCommand(importCommand())
 
 	root.AddCommand(&cobra.Command{
 		Use:   "version",

@@ -18,6 +18,9 @@ const (
 	// invalid (or supd is shutting down); Message holds the errors.
 	// Nothing changed.
 	EventReloadFailed EventKind = "reload_failed"
+	// EventScale is a replica set's change of count, by `supctl scale` or
+	// a reload; Path is the set, Message "4 → 8".
+	EventScale EventKind = "scale"
 	// EventShutdown is the start of supd's shutdown; Message says why.
 	EventShutdown EventKind = "shutdown"
 	// EventLagged is the last event a follower receives when it fell

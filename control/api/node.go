@@ -86,6 +86,9 @@ type Node struct {
 	Strategy string  `json:"strategy,omitempty"` // one_for_one, one_for_all, rest_for_one
 	Start    string  `json:"start,omitempty"`    // sequential, parallel
 	Budget   *Budget `json:"budget,omitempty"`
+	// Replicas is the number of instances a replica set runs (SPEC §2.10);
+	// absent on every other node. Only a replica set can be scaled.
+	Replicas *int `json:"replicas,omitempty"`
 	// Children are in start order. A supervisor always has the field
 	// (possibly []); a worker never has it.
 	Children []Node `json:"children,omitzero"`

@@ -55,6 +55,19 @@ func TestNodeJSON(t *testing.T) {
 				`"last_exit":null,"status":"","stopping":false,"held":false,"held_until":null,` +
 				`"strategy":"one_for_one","start":"sequential","budget":{"used":1,"max":3,"period":"5s"},"children":[]}`,
 		},
+		{
+			name: "replica set scaled to zero",
+			node: Node{
+				Path: "api", Name: "api", Kind: KindSupervisor, State: StateRunning, Since: t0, StartedAt: &started,
+				Strategy: "one_for_one", Start: "parallel",
+				Budget:   &Budget{Max: 3, Period: Duration(5 * time.Second)},
+				Replicas: IntPtr(0), Children: []Node{},
+			},
+			want: `{"path":"api","name":"api","kind":"supervisor","state":"running","pid":0,` +
+				`"since":"2025-03-01T12:00:00Z","started_at":"2025-03-01T11:59:00Z","restarts":0,` +
+				`"last_exit":null,"status":"","stopping":false,"held":false,"held_until":null,` +
+				`"strategy":"one_for_one","start":"parallel","budget":{"used":0,"max":3,"period":"5s"},"replicas":0,"children":[]}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,6 +15,12 @@ type SignalRequest struct {
 	Group  bool   `json:"group"`
 }
 
+// ScaleRequest is the body of POST /v1/nodes/{path}/scale: the number of
+// instances the replica set at path should run (SPEC §2.10), 0 or more.
+type ScaleRequest struct {
+	Replicas int `json:"replicas"`
+}
+
 // ReloadRequest is the optional body of POST /v1/reload.
 type ReloadRequest struct {
 	DryRun bool `json:"dry_run"`

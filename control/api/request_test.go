@@ -16,6 +16,7 @@ func TestPlanAndRequestsJSON(t *testing.T) {
 		{Plan{Changes: []Change{}}, `{"changes":[]}`},
 		{StopRequest{For: Duration(10 * time.Minute)}, `{"for":"10m0s"}`},
 		{SignalRequest{Signal: "USR1"}, `{"signal":"USR1","group":false}`},
+		{ScaleRequest{Replicas: 0}, `{"replicas":0}`},
 		{ReloadRequest{DryRun: true}, `{"dry_run":true}`},
 		{Version{Version: "1.0", Go: "go1.26", API: "v1"}, `{"version":"1.0","go":"go1.26","api":"v1"}`},
 		{LogLine{Time: t0, Path: "a", Stream: "stderr", Text: "x"}, `{"time":"2025-03-01T12:00:00Z","path":"a","stream":"stderr","text":"x"}`},

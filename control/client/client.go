@@ -159,6 +159,13 @@ func (c *Client) Signal(ctx context.Context, path, sig string, group bool) (api.
 	return n, c.do(ctx, http.MethodPost, nodeURL(path, "signal"), api.SignalRequest{Signal: sig, Group: group}, &n)
 }
 
+// Scale is POST /v1/nodes/{path}/scale: the replica set at path runs n
+// instances; it returns the node afterwards.
+func (c *Client) Scale(ctx context.Context, path string, n int) (api.Node, error) {
+	var node api.Node
+	return node, c.do(ctx, http.MethodPost, nodeURL(path, "scale"), api.ScaleRequest{Replicas: n}, &node)
+}
+
 // Logs is GET /v1/logs: the last n lines of the workers at and below path
 // ("" for all).
 func (c *Client) Logs(ctx context.Context, path string, n int) ([]api.LogLine, error) {

@@ -73,6 +73,12 @@ func (b backend) Signal(ctx context.Context, path, sig string, group bool) error
 	return apiErr(b.d.tree.SignalNode(ctx, path, s, group))
 }
 
+// Scale answers for every node that exists today: replica sets (SPEC
+// §2.10) are not built yet, so no node can be scaled.
+func (b backend) Scale(ctx context.Context, path string, n int) error {
+	return apiErr(b.d.tree.Scale(ctx, path, n))
+}
+
 // paths turns a node path into the log selection: "" is every worker.
 func (b backend) paths(path string) ([]string, error) {
 	if path == "" {

@@ -173,7 +173,7 @@ type daemon struct {
 }
 
 func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
-	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 1024), hub: logcap.NewHub(),
+	d := &daemon{cfg: cfg, opts: o, log: o.Log, bus: control.NewBus(1000, 4096), hub: logcap.NewHub(),
 		shutdownReq: make(chan struct{}, 1), service: newService(o.Log), changed: make(chan struct{}, 1)}
 	d.reloader = &reloader{d: d, seen: contentHash(cfg.File)}
 	d.reloader.cfg.Store(cfg)

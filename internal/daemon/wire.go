@@ -31,6 +31,9 @@ func apiNode(s *tree.Snapshot) api.Node {
 		n.PID = 0
 		n.Strategy, n.Start = string(s.Strategy), string(s.Start)
 		n.Budget = &api.Budget{Used: s.Budget.Used, Max: s.Budget.Max, Period: api.Duration(s.Budget.Period)}
+		if s.Replicas >= 0 {
+			n.Replicas = api.IntPtr(s.Replicas)
+		}
 		n.Children = make([]api.Node, len(s.Children))
 		for i, c := range s.Children {
 			n.Children[i] = apiNode(c)
