@@ -223,21 +223,7 @@ func rssKiB(t *testing.T, pid int) int {
 
 func zombieChildren(t *testing.T, ppid int) int {
 	t.Helper()
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[0] == "Z" && f[1] == strconv.Itoa(ppid) {
-			n++
-		}
-	}
-	return n
+	return len(zombiesOf(ppid))
 }
 
 // Every line a fast printer writes reaches supd's stdout, whole and in order.
