@@ -471,9 +471,7 @@ func steadyRSS(t *testing.T, d *daemon) int {
 	c := client.New(d.socket)
 	defer c.Close()
 	gcs := func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		m, err := c.Metrics(ctx)
+		m, err := d.metrics()
 		if err != nil {
 			t.Fatalf("GET /metrics: %v", err)
 		}
@@ -580,11 +578,7 @@ func (s *storm) killStats(r *stormRun, evs []api.Event) string {
 
 // goMem is the Go runtime's view of supd's memory, from /metrics.
 func goMem(d *daemon) string {
-	c := client.New(d.socket)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	m, err := c.Metrics(ctx)
+	m, err := d.metrics()
 	if err != nil {
 		return err.Error()
 	}
