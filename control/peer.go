@@ -153,17 +153,20 @@ func parseStatusGroups(status []byte, uid uint32) ([]uint32, bool) {
 
 // limitListener caps the number of open connections, so that a flood of
 // connections cannot use up supd's file descriptors (which workers need);
-// beyond the cap, connections wait in the kernel's backlog. It also reads
-// each connection's peer credentials right after accepting it.
+// beyond the cap, connections wait in the kernel's backlog. A connection
+// that becomes a stream (a follower) leaves that cap for a cap of its own,
+// so that followers cannot keep other requests waiting. It also reads each
+// connection's peer credentials right after accepting it.
 type limitListener struct {
 	net.Listener
-	sem       chan struct{}
+	sem       chan struct{} // connections served, streams aside
+	streams   chan struct{} // connections that became streams
 	done      chan struct{}
 	closeOnce sync.Once
 }
 
-func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+func newLimitListener(ln net.Listener, conns, streams int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, conns), streams: make(chan struct{}, streams), done: make(chan struct{})}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -177,7 +180,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		<-l.sem
 		return nil, err
 	}
-	return &peerConn{Conn: c, peer: peerOf(c), release: func() { <-l.sem }}, nil
+	return &peerConn{Conn: c, peer: peerOf(c), l: l}, nil
 }
 
 func (l *limitListener) Close() error {
@@ -188,13 +191,46 @@ func (l *limitListener) Close() error {
 // peerConn is an accepted connection with its peer's credentials.
 type peerConn struct {
 	net.Conn
-	peer    peer
-	once    sync.Once
-	release func()
+	peer peer
+	l    *limitListener
+
+	mu        sync.Mutex
+	streaming bool // holds a stream slot instead of a connection slot
+	released  bool
+}
+
+type connKey struct{}
+
+// stream moves the connection from the cap of connections to the cap of
+// streams, and reports false, leaving it where it was, if every stream
+// slot is taken. The connection must be closed once the stream ends.
+func (c *peerConn) stream() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.streaming || c.released {
+		return c.streaming
+	}
+	select {
+	case c.l.streams <- struct{}{}:
+	default:
+		return false
+	}
+	c.streaming = true
+	<-c.l.sem
+	return true
 }
 
 func (c *peerConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.release)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.released {
+		c.released = true
+		if c.streaming {
+			<-c.l.streams
+		} else {
+			<-c.l.sem
+		}
+	}
 	return err
 }

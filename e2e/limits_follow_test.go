@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"supd/control/api"
 	"supd/control/client"
 )
 
@@ -149,4 +151,82 @@ func followWithSupctl(t *testing.T, d *daemon, n int) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// Followers cannot lock others out: they do not count toward the control
+// server's 512 connections but toward 1024 streams of their own, beyond
+// which a follower is refused at once. With 1024 followers connected,
+// `supctl status` answers within servingLimit and a 1025th `supctl logs -f`
+// is told why it is refused.
+func TestLimitFollowersDoNotLockOut(t *testing.T) {
+	const streams = 1024
+	d := startSupd(t, `version: 1
+root:
+  children:
+    - name: ticker
+      command: ["{{TESTPROC}}", "-print-every", "100ms", "-sleep"]
+      logs: {forward: false}
+`)
+	d.running("ticker")
+	c := client.New(d.socket)
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var open []*client.Stream[api.LogLine]
+	defer func() {
+		for _, s := range open {
+			s.Close()
+		}
+	}()
+	for i := range streams {
+		s, err := followWithin(ctx, c, 5*time.Second)
+		if err != nil {
+			t.Fatalf("follower %d: %v", i+1, err)
+		}
+		open = append(open, s)
+	}
+	t.Logf("%d followers connected; supd holds %d fds", len(open), countFDs(t, d.cmd.Process.Pid))
+	sctx, scancel := context.WithTimeout(ctx, servingLimit)
+	defer scancel()
+	began := time.Now()
+	if out, err := exec.CommandContext(sctx, bin.supctl, "--socket", d.socket, "status").CombinedOutput(); err != nil {
+		t.Fatalf("supctl status with %d followers connected: %v\n%s", len(open), err, out)
+	}
+	t.Logf("supctl status answered in %v", time.Since(began).Round(time.Millisecond))
+	out, err := exec.CommandContext(sctx, bin.supctl, "--socket", d.socket, "logs", "-f", "ticker").CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "1024 streams") {
+		t.Fatalf("follower %d: exit %d (%v), want 1 and why:\n%s", streams+1, code, err, out)
+	}
+	t.Logf("follower %d: %s", streams+1, strings.TrimSpace(string(out)))
+}
+
+// followWithin opens a logs -f stream of the ticker that lives as long as
+// ctx, waiting at most d for its headers.
+func followWithin(ctx context.Context, c *client.Client, d time.Duration) (*client.Stream[api.LogLine], error) {
+	type opened struct {
+		s   *client.Stream[api.LogLine]
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := c.FollowLogs(ctx, "ticker", 0)
+		ch <- opened{s, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.s, o.err
+	case <-time.After(d):
+		return nil, fmt.Errorf("no answer within %v", d)
+	}
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	return -1
 }
