@@ -142,13 +142,22 @@ func (d *daemon) wait(timeout time.Duration) int {
 // way to watch another process's files and /proc from outside.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
+	if !waitUntil(timeout, cond) {
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
+
+// waitUntil polls cond until it holds or timeout passes, and reports
+// whether it held: waitFor for a test that has more to say when it fails.
+func waitUntil(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			return false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return true
 }
 
 // pids reads a testproc -pidfile: its pid first, then its grandchildren's.
