@@ -121,7 +121,7 @@ var chaosSignals = []struct {
 // chaosTree is the storm's tree: the root (one_for_one) over four
 // supervisors, each over five supervisors of ten workers, 200 workers in
 // all, with every strategy at both levels, tight and loose intensities,
-// sequential and parallel starts, every restart type, three kinds
+// sequential and parallel starts and stops, every restart type, three kinds
 // of readiness, and workers whose grandchildren stay in their group, leave
 // it or double-fork away from it, some of them ignoring SIGTERM.
 func chaosTree() *specTree {
@@ -131,13 +131,13 @@ func chaosTree() *specTree {
 	w := 0
 	for m := range 4 {
 		mid := &specNode{path: fmt.Sprintf("m%d", m), strategy: []string{"one_for_one", "one_for_all", "rest_for_one", "one_for_one"}[m], restart: "permanent"}
-		mid.yaml = fmt.Sprintf("strategy: %s\nmax_restarts: 6\nperiod: 2s\nstart: %s\n",
-			mid.strategy, []string{"parallel", "sequential"}[m%2])
+		mid.yaml = fmt.Sprintf("strategy: %s\nmax_restarts: 6\nperiod: 2s\nstart: %s\nstop: %s\n",
+			mid.strategy, []string{"parallel", "sequential"}[m%2], []string{"sequential", "parallel"}[m/2])
 		root.children = append(root.children, mid)
 		for l := range 5 {
 			leaf := &specNode{path: fmt.Sprintf("%s/l%d", mid.path, l), strategy: strategies[(m+l)%3], restart: "permanent"}
-			leaf.yaml = fmt.Sprintf("strategy: %s\nmax_restarts: %d\nperiod: 1s\nstart: %s\n",
-				leaf.strategy, 1+(m+l)%4, []string{"sequential", "parallel"}[l%2])
+			leaf.yaml = fmt.Sprintf("strategy: %s\nmax_restarts: %d\nperiod: 1s\nstart: %s\nstop: %s\n",
+				leaf.strategy, 1+(m+l)%4, []string{"sequential", "parallel"}[l%2], []string{"parallel", "sequential"}[(m+l)%2])
 			mid.children = append(mid.children, leaf)
 			for i := range 10 {
 				leaf.children = append(leaf.children, chaosWorker(fmt.Sprintf("%s/w%d", leaf.path, i), w))
