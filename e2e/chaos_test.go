@@ -202,7 +202,7 @@ type stormRun struct {
 	marker   string
 	d        *daemon
 	pid      int
-	cgroup   string // its base cgroup's folder
+	cgroup   string // the folder of the cgroup that holds its workers' cgroups
 	cgroupIn string // the same as /proc/PID/cgroup names it
 	ev       *eventLog
 	kills    []stormKill
@@ -218,7 +218,6 @@ type stormKill struct {
 	path  string
 	pid   int
 	main  bool // the worker's own process, not a grandchild
-	sig   string
 	fatal bool
 	at    time.Time
 }
@@ -229,10 +228,22 @@ func (r *stormRun) start(s *storm, d *daemon) {
 	r.d = startSupdAt(s.t, d, "--log-level", "warn")
 	r.pid = d.cmd.Process.Pid
 	r.ev = d.followWith(1000)
-	var err error
-	r.cgroup, r.cgroupIn, err = cgroupBase(r.pid)
-	if err != nil || r.cgroup == "" {
-		s.t.Fatalf("supd's cgroup: %q, %v", r.cgroup, err)
+}
+
+// findCgroup finds the cgroup that holds the workers' cgroups from the
+// running tree tr: the parent of a worker's own.
+func (r *stormRun) findCgroup(t *testing.T, tr api.Tree) {
+	t.Helper()
+	tr.Root.Walk(func(n *api.Node) {
+		if r.cgroupIn == "" && n.Kind == api.KindWorker && n.PID > 0 {
+			if cg := cgroupOf(n.PID); cg != "" {
+				r.cgroupIn = filepath.Dir(cg)
+			}
+		}
+	})
+	r.cgroup = cgroupFolder(r.cgroupIn)
+	if r.cgroupIn == "" || r.cgroup == "" {
+		t.Fatalf("no cgroup of supd's workers found (%q, %q)", r.cgroupIn, r.cgroup)
 	}
 }
 
@@ -241,7 +252,7 @@ func (r *stormRun) start(s *storm, d *daemon) {
 // supd's level before the rest of the storm.
 func (s *storm) warmUp(r *stormRun, warm time.Duration) {
 	s.t.Helper()
-	s.settle(r)
+	r.findCgroup(s.t, s.settle(r))
 	r.fdsCold, r.rssCold = minFDs(s.t, r.pid), rssKiB(s.t, r.pid)
 	s.storm(r, warm)
 	s.settle(r)
@@ -402,7 +413,7 @@ func (s *storm) kill(r *stormRun, path string) bool {
 		s.t.Errorf("signal %s to %d: %v", sig.sig, lines[i].pid, err)
 	}
 	if sent {
-		r.kills = append(r.kills, stormKill{path: path, pid: lines[i].pid, main: i == 0, sig: sig.sig, fatal: sig.fatal, at: time.Now()})
+		r.kills = append(r.kills, stormKill{path: path, pid: lines[i].pid, main: i == 0, fatal: sig.fatal, at: time.Now()})
 	}
 	return sent
 }

@@ -157,41 +157,33 @@ func readPidfile(file string) []pidLine {
 	return out
 }
 
-// cgroupBase is the base cgroup of the supd process pid,
-// supd.<pid>.<starttime> below supd's own cgroup: its folder in the
-// writable cgroup2 mount, and its path as /proc/PID/cgroup gives it. Both
-// are "" without a cgroup2 mount.
-func cgroupBase(pid int) (dir, rel string, err error) {
-	p, err := readStat(pid)
-	if err != nil {
-		return "", "", err
-	}
-	own, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil {
-		return "", "", err
-	}
-	var cg string
-	for l := range strings.Lines(string(own)) {
+// cgroupOf is the cgroup v2 path of process pid, as /proc/PID/cgroup
+// gives it ("" without cgroup v2).
+func cgroupOf(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	for l := range strings.Lines(string(b)) {
 		if r, ok := strings.CutPrefix(strings.TrimSpace(l), "0::"); ok {
-			cg = r
+			return r
 		}
 	}
-	mi, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return "", "", err
-	}
-	name := fmt.Sprintf("supd.%d.%d", pid, p.start)
+	return ""
+}
+
+// cgroupFolder is the folder of the cgroup at path (in /proc's terms) in
+// the writable cgroup2 mount, "" when there is none.
+func cgroupFolder(path string) string {
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	for l := range strings.Lines(string(mi)) {
 		f := strings.Fields(l)
 		sep := slices.Index(f, "-")
-		if sep < 6 || sep+1 >= len(f) || f[sep+1] != "cgroup2" || !strings.Contains(f[5], "rw") {
+		if sep < 6 || sep+1 >= len(f) || f[sep+1] != "cgroup2" || !slices.Contains(strings.Split(f[5], ","), "rw") {
 			continue
 		}
-		if r, ok := strings.CutPrefix(cg, f[3]); ok {
-			return filepath.Join(f[4], r, name), filepath.Join(cg, name), nil
+		if r, ok := strings.CutPrefix(path, f[3]); ok {
+			return filepath.Join(f[4], r)
 		}
 	}
-	return "", "", nil
+	return ""
 }
 
 // cgroupProcs lists the pids in the cgroup dir and every cgroup below it.
