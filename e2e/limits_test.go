@@ -20,7 +20,6 @@ import (
 
 	"supd/control/api"
 	"supd/control/client"
-	"supd/internal/logcap"
 	"supd/internal/testproc/testprocbuild"
 )
 
@@ -80,13 +79,16 @@ func (p *servingProbe) end() {
 	p.t.Logf("GET /v1/tree answered %d times, in %v at most", p.n, p.max.Round(time.Millisecond))
 }
 
+// maxPiece bounds the pieces supd cuts a long line into (64 KiB today):
+// what a reader of its log must hold for one line.
+const maxPiece = 1 << 20
+
 // A worker writes one line of 100 MiB with no newline. supd cuts it into
-// pieces of logcap.MaxLine as it reads, so its memory does not follow the
-// line; the log file gets every byte (each piece on its own line), the ring
-// the newest pieces, and another worker's lines meanwhile lose nothing.
+// pieces as it reads, so its memory does not follow the line; the log file
+// gets every byte (each piece on its own line), the ring the newest pieces,
+// and another worker's lines meanwhile lose nothing.
 func TestLimitLongLine(t *testing.T) {
 	const size = 100 << 20
-	pieces := size / logcap.MaxLine
 	d := startSupd(t, fmt.Sprintf(`version: 1
 logs:
   dir: {{DIR}}/logs
@@ -105,11 +107,10 @@ root:
 	probe := probeServing(t, d)
 	file := filepath.Join(d.dir, "logs", "blob.log")
 	began := time.Now()
-	// The last piece is held until a newline or the end of the stream: a
-	// line of exactly MaxLine bytes may still get its newline.
+	// The last piece is held until a newline or the end of the stream.
 	waitFor(t, "all but the last piece in the log file", 60*time.Second, func() bool {
 		fi, err := os.Stat(file)
-		return err == nil && fi.Size() >= int64(pieces-1)*(logcap.MaxLine+1)
+		return err == nil && fi.Size() >= size-maxPiece
 	})
 	took := time.Since(began)
 	probe.end()
@@ -121,18 +122,19 @@ root:
 		t.Errorf("supd's peak RSS grew by %d KiB while it read a 100 MiB line", hwm1-hwm0)
 	}
 
-	// The ring holds the newest whole pieces.
+	d.mustCtl("stop", "blob")
+	piece, n := checkBlobFile(t, file, size)
+	// The ring holds the newest pieces, the end of the line.
 	lines := d.logLines(t, "blob", 3)
 	if len(lines) != 3 {
 		t.Fatalf("supctl logs -n 3 blob: %d lines", len(lines))
 	}
 	for i, l := range lines {
-		if err := isBlob(l.Text, int64(pieces-4+i)*logcap.MaxLine); err != nil {
+		if err := isBlob(l.Text, int64(n-3+i)*piece); err != nil {
 			t.Errorf("line %d of the ring: %v", i, err)
 		}
 	}
-	d.mustCtl("stop", "blob")
-	checkBlobFile(t, file, size)
+	t.Logf("the line came in %d pieces of %d bytes", n, piece)
 	checkConsecutive(t, d.logLines(t, "other", 5000))
 }
 
@@ -164,18 +166,19 @@ func isBlob(text string, offset int64) error {
 }
 
 // checkBlobFile reads a log file that holds a -blob of size bytes cut into
-// pieces: every byte, in order, each piece a line of logcap.MaxLine bytes
-// but the last.
-func checkBlobFile(t *testing.T, file string, size int64) {
+// pieces: every byte, in order, each piece a line of the same length (at
+// most maxPiece) but the last. It returns that length and the number of
+// pieces.
+func checkBlobFile(t *testing.T, file string, size int64) (piece int64, n int) {
 	t.Helper()
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
+	r := bufio.NewReaderSize(f, 2*maxPiece)
 	var off int64
-	for n := 0; ; n++ {
+	for ; ; n++ {
 		l, err := r.ReadString('\n')
 		if err == io.EOF && l == "" {
 			break
@@ -184,8 +187,11 @@ func checkBlobFile(t *testing.T, file string, size int64) {
 			t.Fatalf("%s, line %d: %v (a piece without its newline)", file, n+1, err)
 		}
 		l = strings.TrimSuffix(l, "\n")
-		if len(l) != logcap.MaxLine && off+int64(len(l)) != size {
-			t.Fatalf("%s, line %d: %d bytes, want pieces of %d", file, n+1, len(l), logcap.MaxLine)
+		if n == 0 {
+			piece = int64(len(l))
+		}
+		if piece > maxPiece || int64(len(l)) != piece && off+int64(len(l)) != size {
+			t.Fatalf("%s, line %d: %d bytes, after pieces of %d", file, n+1, len(l), piece)
 		}
 		if err := isBlob(l, off); err != nil {
 			t.Fatalf("%s, line %d: %v", file, n+1, err)
@@ -195,6 +201,7 @@ func checkBlobFile(t *testing.T, file string, size int64) {
 	if off != size {
 		t.Fatalf("%s holds %d bytes of the line, want %d", file, off, size)
 	}
+	return piece, n
 }
 
 // checkConsecutive checks that lines of a -print-every worker follow each
