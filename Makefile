@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X supd/internal/version.Version=$(VERSION)
 PREFIX    ?= /usr/local
 FUZZTIME  ?= 30s
 
-.PHONY: help build run test testdeps bench fuzz lint install docs package clean
+.PHONY: help build run test testdeps soak bench fuzz lint install docs package clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ testdeps: ## install the third-party programs the tests run (as root): redis-ser
 	else \
 		echo "testdeps:$$missing missing and only root can install them: the tests that need them will skip" >&2; \
 	fi
+
+soak: ## the chaos test of the e2e suite with a storm of 120 s instead of 20 s
+	$(GO) test -count=1 -timeout 20m -run '^TestChaos$$' -v ./e2e -chaos.storm 120s
 
 bench: build ## run the benchmarks (figures in BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/...

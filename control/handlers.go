@@ -157,6 +157,9 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		streamSlice(s, w, lines)
 		return
 	}
+	if !s.beginStream(w, r) {
+		return
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	ch, err := s.b.FollowLogs(ctx, path, n)
@@ -181,6 +184,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if !follow {
 		streamSlice(s, w, s.b.Events(n))
+		return
+	}
+	if !s.beginStream(w, r) {
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
@@ -252,6 +258,19 @@ func streamSlice[T any](s *Server, w http.ResponseWriter, items []T) {
 // says the value was the last. Lines are flushed whenever nothing more is
 // queued, so a backlog goes out in large writes and a live stream line by
 // line.
+// beginStream moves the request's connection to a stream slot, or
+// answers 503 when MaxStreams are open. The connection is closed after the
+// stream, so that it never serves other requests from that slot.
+func (s *Server) beginStream(w http.ResponseWriter, r *http.Request) bool {
+	if pc, ok := r.Context().Value(connKey{}).(*peerConn); ok && !pc.stream() {
+		// Not logged: a flood of followers would flood the log too.
+		s.reply(w, http.StatusServiceUnavailable, errorf("%d streams (followers of logs or events) are open, the most supd serves at once; try again later", s.opts.MaxStreams))
+		return false
+	}
+	w.Header().Set("Connection", "close")
+	return true
+}
+
 func stream[T any](s *Server, w http.ResponseWriter, r *http.Request, ch <-chan T, last func(T) bool) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", ndjson)

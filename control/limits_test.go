@@ -226,3 +226,58 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatalf("after a slot freed: %v %v", resp, err)
 	}
 }
+
+// Streams leave the connection cap for a cap of their own: followers that
+// outnumber MaxConns keep no request waiting, and beyond MaxStreams a
+// follow request is refused at once.
+func TestStreamsDoNotHoldConnections(t *testing.T) {
+	ts := startServer(t, newFakeBackend(), Options{MaxConns: 2, MaxStreams: 3, ReadTimeout: 5 * time.Second})
+	follow := func() (net.Conn, *http.Response) {
+		t.Helper()
+		c, err := net.Dial("unix", ts.sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET /v1/events?follow=1 HTTP/1.1\r\nHost: supd\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("a follower got no answer: %v", err)
+		}
+		return c, resp
+	}
+	var streams []net.Conn
+	for i := range 3 {
+		c, resp := follow()
+		if resp.StatusCode != http.StatusOK || !resp.Close {
+			t.Fatalf("follower %d: %s, Connection: close %v", i+1, resp.Status, resp.Close)
+		}
+		streams = append(streams, c)
+	}
+	for i := range 5 {
+		if status, body := ts.call(t, "GET", "/v1/tree", ""); status != http.StatusOK {
+			t.Fatalf("request %d with 3 followers and MaxConns 2: %d %s", i, status, body)
+		}
+	}
+	c, resp := follow()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "3 streams") {
+		t.Fatalf("a fourth follower: %s %s", resp.Status, body)
+	}
+	c.Close()
+	// A stream that ends gives its slot back.
+	streams[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, resp := follow()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("no stream slot freed: %s", resp.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -153,22 +153,26 @@ func parseStatusGroups(status []byte, uid uint32) ([]uint32, bool) {
 
 // limitListener caps the number of open connections, so that a flood of
 // connections cannot use up supd's file descriptors (which workers need);
-// beyond the cap, connections wait in the kernel's backlog. It reads each
+// beyond the cap, connections wait in the kernel's backlog. A connection
+// that becomes a stream (a follower) leaves that cap for a cap of its own,
+// so that followers cannot keep other requests waiting. It reads each
 // connection's peer credentials right after accepting it, and hands a peer
 // that check refuses to refuse at once: an unauthorised peer never holds a
 // slot, however slowly it sends. Without check (control.http), every peer
 // is let in.
 type limitListener struct {
 	net.Listener
-	sem       chan struct{}
+	sem       chan struct{} // connections served, streams aside
+	streams   chan struct{} // connections that became streams
 	done      chan struct{}
 	closeOnce sync.Once
 	check     func(peer) error
 	refuse    func(net.Conn, peer, error)
 }
 
-func newLimitListener(ln net.Listener, n int, check func(peer) error, refuse func(net.Conn, peer, error)) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), check: check, refuse: refuse}
+func newLimitListener(ln net.Listener, conns, streams int, check func(peer) error, refuse func(net.Conn, peer, error)) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, conns), streams: make(chan struct{}, streams),
+		done: make(chan struct{}), check: check, refuse: refuse}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -184,16 +188,16 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		p := peerOf(c)
-		if l.check == nil {
-			// control.http: TCP peers have no credentials; nothing there writes.
-			return &peerConn{Conn: c, peer: p, release: func() { <-l.sem }}, nil
+		// control.http has no check: TCP peers have no credentials, and
+		// nothing there writes.
+		if l.check != nil {
+			if err := l.check(p); err != nil {
+				<-l.sem
+				l.refuse(c, p, err)
+				continue
+			}
 		}
-		if err := l.check(p); err != nil {
-			<-l.sem
-			l.refuse(c, p, err)
-			continue
-		}
-		return &peerConn{Conn: c, peer: p, release: func() { <-l.sem }}, nil
+		return &peerConn{Conn: c, peer: p, l: l}, nil
 	}
 }
 
@@ -205,13 +209,46 @@ func (l *limitListener) Close() error {
 // peerConn is an accepted connection with its peer's credentials.
 type peerConn struct {
 	net.Conn
-	peer    peer
-	once    sync.Once
-	release func()
+	peer peer
+	l    *limitListener
+
+	mu        sync.Mutex
+	streaming bool // holds a stream slot instead of a connection slot
+	released  bool
+}
+
+type connKey struct{}
+
+// stream moves the connection from the cap of connections to the cap of
+// streams, and reports false, leaving it where it was, if every stream
+// slot is taken. The connection must be closed once the stream ends.
+func (c *peerConn) stream() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.streaming || c.released {
+		return c.streaming
+	}
+	select {
+	case c.l.streams <- struct{}{}:
+	default:
+		return false
+	}
+	c.streaming = true
+	<-c.l.sem
+	return true
 }
 
 func (c *peerConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.release)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.released {
+		c.released = true
+		if c.streaming {
+			<-c.l.streams
+		} else {
+			<-c.l.sem
+		}
+	}
 	return err
 }

@@ -57,7 +57,7 @@ func (s *Server) ServeTCP(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns, nil, nil)) }()
+	go func() { errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns, 0, nil, nil)) }() // no streams here
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving control.http: %w", err)

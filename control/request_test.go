@@ -84,7 +84,13 @@ func FuzzCleanPath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p string) {
 		got, err := cleanPath(p)
 		if err != nil {
+			if !errors.Is(err, api.ErrInvalid) {
+				t.Errorf("cleanPath(%q): %v does not wrap ErrInvalid", p, err)
+			}
 			return
+		}
+		if again, err := cleanPath(got); err != nil || again != got {
+			t.Errorf("cleanPath(%q) = %q, but cleanPath(%q) = %q, %v", p, got, got, again, err)
 		}
 		if strings.HasPrefix(got, "/") || strings.HasSuffix(got, "/") || strings.Contains(got, "//") {
 			t.Errorf("cleanPath(%q) = %q", p, got)

@@ -40,11 +40,15 @@ type Options struct {
 	// MaxHeaderBytes caps a request's header (default 8 KiB); more is a 431.
 	MaxHeaderBytes int
 	// MaxConns caps open connections (default 512); more wait in the
-	// listen backlog.
+	// listen backlog. Streams (followers of logs and events) count
+	// toward MaxStreams instead, so they cannot keep requests waiting.
 	MaxConns int
 	// Probes answers /healthz and /readyz on the control.http listener
 	// (ServeTCP); nil answers 503 to both.
 	Probes Probes
+	// MaxStreams caps the streams open at once (default 1024); a follow
+	// request beyond it is refused with 503.
+	MaxStreams int
 }
 
 func (o Options) withDefaults() Options {
@@ -68,6 +72,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 512
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = 1024
 	}
 	return o
 }
@@ -131,7 +138,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes: s.opts.MaxHeaderBytes,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if pc, ok := c.(*peerConn); ok {
-				return context.WithValue(ctx, peerKey{}, pc.peer)
+				return context.WithValue(context.WithValue(ctx, peerKey{}, pc.peer), connKey{}, pc)
 			}
 			return ctx
 		},
@@ -139,7 +146,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns, s.access.check, s.refuser.refuse))
+		errc <- srv.Serve(newLimitListener(ln, s.opts.MaxConns, s.opts.MaxStreams, s.access.check, s.refuser.refuse))
 	}()
 
 	var serveErr error

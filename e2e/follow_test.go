@@ -23,12 +23,19 @@ type eventLog struct {
 // follow starts following d's events; the test's cleanup ends it.
 func (d *daemon) follow() *eventLog {
 	d.t.Helper()
+	return d.followWith(0)
+}
+
+// followWith starts following d's events, beginning with up to backlog of
+// the events supd keeps (its last 1000).
+func (d *daemon) followWith(backlog int) *eventLog {
+	d.t.Helper()
 	c := client.New(d.socket)
 	ctx, cancel := context.WithCancel(context.Background())
 	var s *client.Stream[api.Event]
 	waitFor(d.t, "the control socket", 10*time.Second, func() bool {
 		var err error
-		s, err = c.FollowEvents(ctx, 0)
+		s, err = c.FollowEvents(ctx, backlog)
 		return err == nil
 	})
 	l := &eventLog{t: d.t, more: make(chan struct{}), done: make(chan struct{})}
@@ -85,6 +92,17 @@ func (l *eventLog) wait(from int, what string, timeout time.Duration, match func
 		case <-deadline:
 			l.t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
+	}
+}
+
+// waitEnd waits for the event stream to end (supd exited), failing the
+// test after 10 s.
+func (l *eventLog) waitEnd(what string) {
+	l.t.Helper()
+	select {
+	case <-l.done:
+	case <-time.After(10 * time.Second):
+		l.t.Fatalf("%s did not end within 10s", what)
 	}
 }
 

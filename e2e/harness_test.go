@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"os"
@@ -23,6 +22,7 @@ type daemon struct {
 	socket string
 	cmd    *exec.Cmd
 	extra  []*os.File // inherited by supd as fds 3, 4, …
+	env    []string   // added to supd's environment
 	done   chan struct{}
 	status int // exit status, or 128+signal
 
@@ -59,7 +59,7 @@ func startSupdAt(t *testing.T, d *daemon, args ...string) *daemon {
 	path, socket := d.config, d.socket
 	d.done = make(chan struct{})
 	d.cmd = exec.Command(bin.supd, append([]string{"--config", path, "--socket", socket}, args...)...)
-	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	d.cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), d.env...)
 	d.cmd.Stdout = lockedWriter{&d.mu, &d.stdout}
 	d.cmd.Stderr = lockedWriter{&d.mu, &d.stderr}
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -144,34 +144,30 @@ func (d *daemon) wait(timeout time.Duration) int {
 // way to watch another process's files and /proc from outside.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
+	if !waitUntil(timeout, cond) {
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
+
+// waitUntil polls cond until it holds or timeout passes, and reports
+// whether it held: waitFor for a test that has more to say when it fails.
+func waitUntil(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			return false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return true
 }
 
 // pids reads a testproc -pidfile: its pid first, then its grandchildren's.
 func pids(t *testing.T, file string) []int {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil
-	}
 	var out []int
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		pid, err := strconv.Atoi(f[0])
-		if err != nil {
-			t.Fatalf("pidfile %s: %q", file, sc.Text())
-		}
-		out = append(out, pid)
+	for _, l := range readPidfile(file) {
+		out = append(out, l.pid)
 	}
 	return out
 }

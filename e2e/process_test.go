@@ -207,37 +207,29 @@ func countFDs(t *testing.T, pid int) int {
 
 func rssKiB(t *testing.T, pid int) int {
 	t.Helper()
+	return statusKiB(t, pid, "VmRSS")
+}
+
+// statusKiB reads a field in KiB (VmRSS, VmHWM) of /proc/PID/status.
+func statusKiB(t *testing.T, pid int, field string) int {
+	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == field+":" {
 			n, _ := strconv.Atoi(f[1])
 			return n
 		}
 	}
-	t.Fatal("no VmRSS")
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 
 func zombieChildren(t *testing.T, ppid int) int {
 	t.Helper()
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[0] == "Z" && f[1] == strconv.Itoa(ppid) {
-			n++
-		}
-	}
-	return n
+	return len(zombiesOf(ppid))
 }
 
 // Every line a fast printer writes reaches supd's stdout, whole and in order.

@@ -121,16 +121,12 @@ func (b backend) FollowLogs(ctx context.Context, path string, n int) (<-chan api
 			}
 		}
 		for {
+			l, ok := f.Next(ctx)
+			if !ok {
+				return
+			}
 			select {
-			case l, ok := <-f.C():
-				if !ok {
-					return
-				}
-				select {
-				case out <- apiLine(l):
-				case <-ctx.Done():
-					return
-				}
+			case out <- apiLine(l):
 			case <-ctx.Done():
 				return
 			}

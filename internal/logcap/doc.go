@@ -21,7 +21,8 @@
 //
 // Followers. A Follower has a bounded buffer and never slows capture: lines
 // that do not fit are dropped for that follower alone, and the next line it
-// gets is preceded by a marker counting them.
+// gets is preceded by a marker counting them. The buffer holds memory only
+// for the lines pending in it, so a follower that keeps up costs little.
 // Closing one only marks it: the Logs and the Hub that hold it let go of it
 // at their next line, Add or Follow. So locks are taken one way only, Hub →
 // Log → Follower, and none of them points back up.

@@ -32,7 +32,7 @@ func TestFollowerLag(t *testing.T) {
 			l.record(Stdout, texts("after"))
 
 			for i := range tt.wantFirst {
-				if ln := recvLine(t, slow.C()); ln.Seq != uint64(i+1) {
+				if ln := recvLine(t, slow); ln.Seq != uint64(i+1) {
 					t.Fatalf("line %d: seq %d", i, ln.Seq)
 				}
 			}
@@ -41,18 +41,18 @@ func TestFollowerLag(t *testing.T) {
 				// The line after the burst was dropped too; the next one
 				// comes with the marker.
 				l.record(Stdout, texts("next"))
-				m := recvLine(t, slow.C())
+				m := recvLine(t, slow)
 				if m.Lagged != uint64(lost+1) || m.Seq != 0 {
 					t.Fatalf("marker %+v, want Lagged %d", m, lost+1)
 				}
-				if ln := recvLine(t, slow.C()); ln.Text != "next" {
+				if ln := recvLine(t, slow); ln.Text != "next" {
 					t.Fatalf("after marker: %+v", ln)
 				}
-			} else if ln := recvLine(t, slow.C()); ln.Text != "after" {
+			} else if ln := recvLine(t, slow); ln.Text != "after" {
 				t.Fatalf("got %+v", ln)
 			}
 			for i := range tt.burst + 1 {
-				if ln := recvLine(t, fast.C()); ln.Seq != uint64(i+1) || ln.Lagged != 0 {
+				if ln := recvLine(t, fast); ln.Seq != uint64(i+1) || ln.Lagged != 0 {
 					t.Fatalf("fast follower line %d: %+v", i, ln)
 				}
 			}
@@ -65,8 +65,36 @@ func TestFollowerCloseTwice(t *testing.T) {
 	_, f := l.Follow(context.Background(), 0, 0)
 	f.Close()
 	f.Close()
-	l.record(Stdout, texts("x")) // must not panic on the closed channel
-	if _, ok := <-f.C(); ok {
-		t.Error("line on a closed follower")
+	l.record(Stdout, texts("x")) // must not be queued on the closed follower
+	waitClosed(t, f)
+}
+
+// A follower takes memory for the lines pending in it, not for its bound:
+// none before a burst, none once the burst is received.
+func TestFollowerHoldsOnlyPending(t *testing.T) {
+	l := newLog(t, "w", ringOnly(1<<20), nil, nil)
+	_, f := l.Follow(context.Background(), 0, 4096)
+	defer f.Close()
+	held := func() int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return cap(f.pending)
+	}
+	if n := held(); n != 0 {
+		t.Fatalf("a new follower holds room for %d lines", n)
+	}
+	for range 1000 {
+		l.record(Stdout, texts("x"))
+	}
+	if n := held(); n < 1000 {
+		t.Fatalf("room for %d lines with 1000 pending", n)
+	}
+	for i := range 1000 {
+		if ln := recvLine(t, f); ln.Seq != uint64(i+1) {
+			t.Fatalf("line %d: %+v", i, ln)
+		}
+	}
+	if n := held(); n != 0 {
+		t.Fatalf("room for %d lines kept after the burst", n)
 	}
 }

@@ -120,21 +120,14 @@ func TestHubFollow(t *testing.T) {
 
 	var got []string
 	for range 3 {
-		got = append(got, pathText([]Line{recvLine(t, f.C())})...)
+		got = append(got, pathText([]Line{recvLine(t, f)})...)
 	}
 	if want := []string{"web/db live1", "web/new live2", "web/api live3"}; !slices.Equal(got, want) {
 		t.Errorf("followed %q, want %q", got, want)
 	}
 
 	cancel()
-	select {
-	case _, ok := <-f.C():
-		if ok {
-			t.Fatal("unexpected line")
-		}
-	case <-testDeadline():
-		t.Fatal("follower not closed after its context")
-	}
+	waitClosed(t, f)
 	// The closed follower is let go by the hub at its next Add, and by
 	// each log at its next line.
 	if err := h.Add(newLog(t, "web/later", ringOnly(1<<20), nil, nil)); err != nil {

@@ -108,19 +108,12 @@ func TestLogFollow(t *testing.T) {
 	}
 	l.record(Stderr, texts("4", "5"))
 	for _, want := range []string{"4", "5"} {
-		if ln := recvLine(t, f.C()); ln.Text != want || ln.Stream != Stderr || ln.Path != "w" {
+		if ln := recvLine(t, f); ln.Text != want || ln.Stream != Stderr || ln.Path != "w" {
 			t.Fatalf("got %+v, want %q", ln, want)
 		}
 	}
 	cancel()
-	select {
-	case _, ok := <-f.C():
-		if ok {
-			t.Fatal("line after cancel")
-		}
-	case <-testDeadline():
-		t.Fatal("follower not closed after its context")
-	}
+	waitClosed(t, f)
 	// Let go of at the next line.
 	l.record(Stdout, texts("6"))
 	l.mu.Lock()

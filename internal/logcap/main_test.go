@@ -77,18 +77,34 @@ func textsOf(lines []Line) []string {
 // waitTimeout is the deadline of every wait in these tests.
 const waitTimeout = 10 * time.Second
 
-func recvLine(t *testing.T, c <-chan Line) Line {
+func recvLine(t *testing.T, f *Follower) Line {
 	t.Helper()
-	select {
-	case ln, ok := <-c:
-		if !ok {
-			t.Fatal("follower closed")
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	ln, ok := f.Next(ctx)
+	switch {
+	case ok:
 		return ln
-	case <-time.After(waitTimeout):
+	case ctx.Err() != nil:
 		t.Fatal("no line within deadline")
+	default:
+		t.Fatal("follower closed")
 	}
 	return Line{}
+}
+
+// waitClosed fails the test unless f says it is closed, with no line
+// pending, within the deadline.
+func waitClosed(t *testing.T, f *Follower) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	switch ln, ok := f.Next(ctx); {
+	case ok:
+		t.Fatalf("line %+v on a closed follower", ln)
+	case ctx.Err() != nil:
+		t.Fatal("follower not closed within deadline")
+	}
 }
 
 func testDeadline() <-chan time.Time { return time.After(waitTimeout) }

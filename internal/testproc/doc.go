@@ -10,12 +10,13 @@
 //
 //	testproc [flags]
 //
-// Order of events: SIGTERM handling is set up; grandchildren are started;
-// listeners are bound; -pidfile, -addr-file and -info are written; -print
-// lines are printed; then, concurrently, the timed actions (-notify-ready,
-// -watchdog, -ready-fd, -http-fail-after, -tcp-stop-after) run while the
-// process waits -after and ends with -signal or -exit, or, with -sleep,
-// runs until it is killed.
+// Order of events: SIGTERM handling is set up; -open-fds are opened;
+// grandchildren are started; listeners are bound; -pidfile, -addr-file and
+// -info are written; -print lines are printed, then the -blob; then,
+// concurrently, the timed actions (-notify-ready, -watchdog, -ready-fd,
+// -print-every, -http-fail-after, -tcp-stop-after) run while the process
+// waits -after and ends with -signal or -exit, or, with -sleep, runs until
+// it is killed.
 //
 // Ending:
 //
@@ -57,6 +58,16 @@
 //	                   testprocbuild.Line(stream, i, -line-len)
 //	-line-len L        length of each printed line without its newline
 //	                   (default 40)
+//	-print-every D     print line 1, 2, ... of stdout (as -print does) every
+//	                   D, for ever
+//	-blob N            write N bytes to stdout with no newline: byte i is
+//	                   testprocbuild.BlobByte(i)
+//
+// Limits:
+//
+//	-open-fds N        open N more file descriptors (close-on-exec), first
+//	                   raising RLIMIT_NOFILE, hard limit included, if it is
+//	                   too low (which needs CAP_SYS_RESOURCE)
 //
 // Readiness and monitoring:
 //
@@ -79,6 +90,7 @@
 // actions above and "never" for -http-fail-after, -tcp-stop-after and
 // -watchdog-for.
 //
-// testproc runs its goroutines in one process: one per timed action, one per
-// listener and one waiting for each same-group grandchild.
+// testproc runs its goroutines in one process: one per timed action (and
+// -print-every), one per listener and one waiting for each same-group
+// grandchild.
 package main

@@ -44,6 +44,9 @@ type options struct {
 	tcp             string
 	tcpStopAfter    time.Duration
 	signalLog       string
+	openFDs         int
+	blob            int64
+	printEvery      time.Duration
 	middle          bool // internal: the middle process of a double fork
 }
 
@@ -79,6 +82,9 @@ func parse(args []string) (*options, error) {
 	fs.StringVar(&o.tcp, "tcp", "", "listen on TCP here")
 	fs.DurationVar(&o.tcpStopAfter, "tcp-stop-after", 0, "stop listening after this")
 	fs.StringVar(&o.signalLog, "signal-log", "", "log every signal received here, and ignore it")
+	fs.IntVar(&o.openFDs, "open-fds", 0, "open this many more fds")
+	fs.Int64Var(&o.blob, "blob", 0, "write this many bytes with no newline")
+	fs.DurationVar(&o.printEvery, "print-every", 0, "print a line this often, for ever")
 	fs.BoolVar(&o.middle, "middle", false, "internal: double-fork middle")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -128,6 +134,9 @@ func run(o *options) error {
 		}
 	}
 
+	if err := openFDs(o.openFDs); err != nil {
+		return err
+	}
 	kids, err := startChildren(o)
 	if err != nil {
 		return err
@@ -140,6 +149,9 @@ func run(o *options) error {
 		return err
 	}
 	if err := printLines(o); err != nil {
+		return err
+	}
+	if err := writeBlob(o.blob); err != nil {
 		return err
 	}
 	startTimed(o, kids)

@@ -60,6 +60,9 @@ func startTimed(o *options, kids []kid) {
 	if o.watchdog > 0 {
 		go watchdog(o.watchdog, o.watchdogFor)
 	}
+	if o.printEvery > 0 {
+		go printEvery(o.printEvery, o.lineLen)
+	}
 	if o.readyFD >= 0 {
 		time.AfterFunc(o.readyAfter, func() {
 			f := os.NewFile(uintptr(o.readyFD), "ready-fd")

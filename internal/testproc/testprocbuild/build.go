@@ -59,3 +59,7 @@ func Line(stream string, seq, length int) string {
 	}
 	return b.String()
 }
+
+// BlobByte is byte i of what `testproc -blob` writes: the same alphabet,
+// so that a reader can tell a lost, repeated or moved byte.
+func BlobByte(i int64) byte { return alphabet[i%int64(len(alphabet))] }

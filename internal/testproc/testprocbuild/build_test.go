@@ -253,3 +253,80 @@ func TestReadyFDAndServers(t *testing.T) {
 		t.Error("tcp still accepting after -tcp-stop-after")
 	}
 }
+
+func TestBlobAndPrintEvery(t *testing.T) {
+	cmd := exec.Command(testproc, "-print", "1", "-print-to", "out", "-line-len", "20", "-blob", "100")
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := run(t, cmd); err != nil {
+		t.Fatal(err)
+	}
+	want := Line("out", 1, 20) + "\n"
+	for i := range int64(100) {
+		want += string(BlobByte(i))
+	}
+	if out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
+	}
+
+	cmd = exec.Command(testproc, "-print-every", "5ms", "-line-len", "20", "-sleep")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	for i := 1; i <= 5; i++ {
+		select {
+		case l := <-lines:
+			if l != Line("out", i, 20) {
+				t.Fatalf("line %d: %q", i, l)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no line %d within 5s", i)
+		}
+	}
+}
+
+func TestOpenFDs(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	cmd := exec.Command(testproc, "-open-fds", "500", "-children", "1", "-pidfile", pidfile, "-sleep")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Process.Kill(); cmd.Wait() }()
+	var lines []string
+	deadline := time.Now().Add(10 * time.Second)
+	for len(lines) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("no pidfile within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+		b, _ := os.ReadFile(pidfile)
+		lines = strings.Fields(string(b))
+		lines = lines[:len(lines)/2*2]
+	}
+	count := func(pid string) int {
+		ents, err := os.ReadDir("/proc/" + pid + "/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	if n := count(lines[0]); n < 500 {
+		t.Errorf("testproc holds %d fds, want 500 and more", n)
+	}
+	if n := count(lines[2]); n > 50 {
+		t.Errorf("its grandchild inherited them: %d fds", n)
+	}
+}
