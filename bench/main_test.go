@@ -16,6 +16,12 @@ var bin struct {
 	dir, supd, supctl, floor, stamp, testproc string
 }
 
+// profileDir, from $BENCH_PROFILE, is where each supd a benchmark starts
+// writes its CPU profile (supd built with -tags pprof), named after the
+// benchmark: `BENCH_PROFILE=/tmp/prof go test -bench ThousandWorkers`, then
+// `go tool pprof -top /tmp/prof/BenchmarkThousandWorkers-1.pprof`.
+var profileDir = os.Getenv("BENCH_PROFILE")
+
 func TestMain(m *testing.M) { os.Exit(buildAndRun(m)) }
 
 func buildAndRun(m *testing.M) int {
@@ -30,7 +36,11 @@ func buildAndRun(m *testing.M) int {
 	bin.supd = filepath.Join(dir, "supd")
 	bin.supctl = filepath.Join(dir, "supctl")
 	bin.floor = filepath.Join(dir, "floor")
-	build := exec.Command("go", "build", "-o", dir+"/", "supd/cmd/supd", "supd/cmd/supctl", "supd/bench/floor")
+	args := []string{"build", "-o", dir + "/"}
+	if profileDir != "" {
+		args = append(args, "-tags", "pprof")
+	}
+	build := exec.Command("go", append(args, "supd/cmd/supd", "supd/cmd/supctl", "supd/bench/floor")...)
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building: %v\n%s", err, out)
 		return 1

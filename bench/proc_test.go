@@ -73,6 +73,9 @@ type supd struct {
 	socket string
 }
 
+// profiles numbers the profiles of one run.
+var profiles int
+
 // startSupd writes yaml to a fresh folder and runs supd on it.
 func startSupd(b *testing.B, yaml string, env ...string) *supd {
 	b.Helper()
@@ -84,6 +87,11 @@ func startSupd(b *testing.B, yaml string, env ...string) *supd {
 	s := &supd{dir: dir, socket: filepath.Join(dir, "supd.sock"), lines: make(chan string, 1<<16)}
 	s.cmd = exec.Command(bin.supd, "--config", cfg, "--socket", s.socket)
 	s.cmd.Env = append(os.Environ(), env...)
+	if profileDir != "" {
+		profiles++
+		name := fmt.Sprintf("%s-%d.pprof", strings.ReplaceAll(b.Name(), "/", "_"), profiles)
+		s.cmd.Env = append(s.cmd.Env, "SUPD_CPUPROFILE="+filepath.Join(profileDir, name))
+	}
 	s.cmd.Stdout = io.Discard
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {

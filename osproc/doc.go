@@ -11,7 +11,7 @@
 //
 // # Goroutines
 //
-// Init (or the first Start) starts two goroutines that live as long as the
+// Init (or the first Start) starts goroutines that live as long as the
 // process, so goroutine-leak checks must ignore them
 // (goleak.IgnoreAnyFunction("supd/osproc.reapLoop") and
 // goleak.IgnoreAnyFunction("supd/osproc.spawnLoop")):
@@ -22,15 +22,17 @@
 //     (orphans reparented to supd) are reaped too. It also
 //     removes the cgroups of ended workers, retrying with a backoff timer
 //     while the kernel still counts them busy.
-//   - spawnLoop, the spawner: every fork runs on this goroutine, locked to
-//     its OS thread for life, because the parent-death signal (SIGKILL) fires
-//     when the forking thread exits, not the process.
+//   - spawnLoop, the spawners (Spawners of them): every fork runs on one of
+//     these goroutines, each locked to its OS thread for life, because the
+//     parent-death signal (SIGKILL) fires when the forking thread exits, not
+//     the process. They fork concurrently: a fork-exec waits for the
+//     child's exec, and a second one in flight uses the other core.
 //
 // # Exactly one waiter
 //
-// A registration lock is held across fork and registration by the spawner
-// and around the wait loop by the reaper, so a pid is registered before it
-// can be reaped. After Init nothing else in the process may wait for
+// A registration lock is held, shared, across fork and registration by each
+// spawner and, exclusively, around the wait loop by the reaper, so a pid is
+// registered before it can be reaped. After Init nothing else in the process may wait for
 // children: os/exec's Cmd.Wait (and so Cmd.Run, Output) would race with the
 // reaper and lose the exit status. Run other programs through Start. Tests
 // build their helpers before anything starts the reaper.

@@ -94,7 +94,9 @@ func setup(log *slog.Logger) error {
 	removec <- leftovers
 	spawnc = make(chan spawnReq)
 	go reapLoop(log, sigc, removec)
-	go spawnLoop(spawnc)
+	for range Spawners {
+		go spawnLoop(spawnc)
+	}
 	return nil
 }
 

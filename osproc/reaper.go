@@ -12,13 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The registration lock: the spawner holds it across fork and registration,
-// the reaper around its wait loop, so a pid is always registered before it
-// can be reaped. syscall.ForkExec serializes forks anyway, so it costs
-// nothing.
+// The registration lock: each spawner holds it shared across fork and
+// registration, the reaper exclusively around its wait loop, so a pid is
+// always registered before it can be reaped, and spawners fork at once.
+// procs is written by spawners under regMu shared plus procsMu, and by the
+// reaper under regMu alone (exclusive, so no spawner is in it).
 var (
-	regMu sync.Mutex
-	procs = map[int]*Proc{} // live processes by pid, guarded by regMu
+	regMu   sync.RWMutex
+	procsMu sync.Mutex
+	procs   = map[int]*Proc{} // live processes by pid
 )
 
 // Test hooks, set before the reaper starts.

@@ -145,7 +145,7 @@ func spawnContained(prog string, argv []string, attr *syscall.ProcAttr, p *Proc,
 	return nil
 }
 
-// spawn has the spawner goroutine fork and exec p.
+// spawn has a spawner goroutine fork and exec p.
 func spawn(path string, argv []string, attr *syscall.ProcAttr, p *Proc) error {
 	reply := make(chan error, 1)
 	spawnc <- spawnReq{path: path, argv: argv, attr: attr, p: p, reply: reply}

@@ -99,6 +99,22 @@ func (s *supervisor) stopChild(c *child, kind stopKind) {
 
 // startChild starts one run of c.
 func (s *supervisor) startChild(c *child) {
+	spec, ok := s.beginStart(c)
+	if !ok {
+		return
+	}
+	p, err := s.t.launcher.Launch(spec)
+	if err != nil {
+		s.startFailed(c, err)
+		return
+	}
+	s.launched(c, p)
+}
+
+// beginStart opens a new generation of c. A nested supervisor is told to
+// start; for a worker it returns what to launch, and the start completes
+// with launched or startFailed.
+func (s *supervisor) beginStart(c *child) (LaunchSpec, bool) {
 	c.gen++
 	c.significantEnded = false
 	c.status, c.notifyStopping = "", false
@@ -106,15 +122,20 @@ func (s *supervisor) startChild(c *child) {
 	if c.sup != nil {
 		s.setState(c, Starting, nil, nil)
 		c.sup.box.post(startSelf{gen: c.gen})
-		return
+		return LaunchSpec{}, false
 	}
-	w := c.node.Worker
-	c.ran = w
-	p, err := s.t.launcher.Launch(LaunchSpec{Path: c.path, Gen: c.gen, Worker: w, Monitor: monitor{s.box, c, c.gen}})
-	if err != nil {
-		s.childEnded(c, &ExitInfo{Reason: ReasonStartFailed, Detail: err.Error(), Time: s.now}, true)
-		return
-	}
+	c.ran = c.node.Worker
+	return LaunchSpec{Path: c.path, Gen: c.gen, Worker: c.ran, Monitor: monitor{s.box, c, c.gen}}, true
+}
+
+// startFailed ends a start whose launch failed.
+func (s *supervisor) startFailed(c *child, err error) {
+	s.childEnded(c, &ExitInfo{Reason: ReasonStartFailed, Detail: err.Error(), Time: s.now}, true)
+}
+
+// launched records the process of a worker's start.
+func (s *supervisor) launched(c *child, p Process) {
+	w := c.ran
 	c.proc, c.pid = p, p.Pid()
 	s.setState(c, Starting, nil, nil)
 	if w.ReadyTimeout > 0 {

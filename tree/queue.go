@@ -91,6 +91,17 @@ func (s *supervisor) advanceStarts() bool {
 		// pending list is walked: walk a copy and enqueue what waits.
 		pending := s.startQ
 		s.startQ = nil
+		var batch []*child
+		var specs []LaunchSpec
+		launch := func() bool {
+			if len(batch) > 0 {
+				s.launchBatch(batch, specs)
+				clear(batch)
+				batch, specs = batch[:0], specs[:0]
+				s.flush()
+			}
+			return s.live()
+		}
 		started := 0
 		for _, c := range pending {
 			switch {
@@ -101,14 +112,29 @@ func (s *supervisor) advanceStarts() bool {
 				s.enqueueStart(c)
 				continue
 			}
-			s.startChild(c)
 			changed = true
+			if s.t.launches > 1 {
+				// Launched together, a batch at a time; what is left of the
+				// queue when a failure ends the supervisor is dropped, as
+				// below.
+				if spec, ok := s.beginStart(c); ok {
+					batch, specs = append(batch, c), append(specs, spec)
+				}
+				if len(batch) == startBatch && !launch() {
+					return true
+				}
+				continue
+			}
+			s.startChild(c)
 			if !s.live() {
 				return true
 			}
 			if started++; started%startBatch == 0 {
 				s.flush()
 			}
+		}
+		if !launch() {
+			return true
 		}
 		return changed
 	}

@@ -21,6 +21,11 @@ type Options struct {
 	// Rand returns uniform numbers in [0,1) for backoff jitter; nil uses
 	// math/rand/v2.
 	Rand func() float64
+	// Launches is how many workers a supervisor's parallel start launches
+	// at once, each Launch on a goroutine of its own (the Launcher must
+	// allow concurrent calls); 0 or 1 launches them one after another on
+	// the owner's goroutine.
+	Launches int
 }
 
 // Result is how a tree ended.
@@ -38,6 +43,7 @@ type Tree struct {
 	launcher Launcher
 	events   func(Event)
 	rand     func() float64
+	launches int
 	root     *supervisor
 
 	ctx     context.Context
@@ -58,6 +64,7 @@ func New(root *config.Supervisor, opts Options) *Tree {
 		launcher: opts.Launcher,
 		events:   opts.Events,
 		rand:     opts.Rand,
+		launches: opts.Launches,
 		ready:    make(chan struct{}),
 		done:     make(chan struct{}),
 	}

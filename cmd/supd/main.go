@@ -12,5 +12,8 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == daemon.TrampolineArg {
 		os.Exit(daemon.TrampolineMain(os.Args[2:]))
 	}
-	os.Exit(run(os.Args[1:]))
+	stop := startProfile()
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }

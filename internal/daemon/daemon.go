@@ -210,7 +210,7 @@ func newDaemon(cfg *config.Config, o Options) (*daemon, error) {
 	}
 	d.notify = rcv
 	d.launcher = launch.New(launch.Options{Hub: d.hub, Forwarder: d.fwd, Notify: rcv, Log: o.Log, Env: os.Environ()})
-	d.tree = tree.New(cfg.Root, tree.Options{Launcher: d.launcher, Events: d.event})
+	d.tree = tree.New(cfg.Root, tree.Options{Launcher: d.launcher, Events: d.event, Launches: osproc.Spawners})
 	return d, nil
 }
 
