@@ -1,6 +1,7 @@
 // Package osproc starts worker processes and is the only waiter for them.
 //
-// It owns: spawning (Start) with its own process group, a parent-death
+// It owns: spawning (Start) with its own session (so its own process
+// group, which no other worker can join), a parent-death
 // signal, credentials, working directory, environment, file descriptors and,
 // where the host allows, a fresh cgroup v2 per start; the one reaper of the
 // whole process; how a process ended (Exit: code and signal kept apart, core

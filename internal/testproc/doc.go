@@ -29,6 +29,12 @@
 //	-ignore-term       ignore SIGTERM
 //	-stopping          on SIGTERM send STOPPING=1 to $NOTIFY_SOCKET first
 //
+// Process group:
+//
+//	-join-group PGID   first of all setpgid(0, PGID), exiting 3 with the
+//	                   error on stderr if the kernel refuses (it does
+//	                   across sessions)
+//
 // Grandchildren (testproc re-executes itself):
 //
 //	-children N        start N grandchildren that sleep until killed

@@ -13,6 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// exitRefused is the exit status of a -join-group that the kernel refused.
+const exitRefused = 3
+
 // options are testproc's flags.
 type options struct {
 	exit            int
@@ -44,6 +47,7 @@ type options struct {
 	tcp             string
 	tcpStopAfter    time.Duration
 	signalLog       string
+	joinGroup       int
 	middle          bool // internal: the middle process of a double fork
 }
 
@@ -79,6 +83,7 @@ func parse(args []string) (*options, error) {
 	fs.StringVar(&o.tcp, "tcp", "", "listen on TCP here")
 	fs.DurationVar(&o.tcpStopAfter, "tcp-stop-after", 0, "stop listening after this")
 	fs.StringVar(&o.signalLog, "signal-log", "", "log every signal received here, and ignore it")
+	fs.IntVar(&o.joinGroup, "join-group", 0, "first setpgid(0, N), exiting 3 if refused")
 	fs.BoolVar(&o.middle, "middle", false, "internal: double-fork middle")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -99,6 +104,12 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testproc:", err)
 		os.Exit(2)
+	}
+	if o.joinGroup > 0 {
+		if err := unix.Setpgid(0, o.joinGroup); err != nil {
+			fmt.Fprintf(os.Stderr, "testproc: join process group %d: %v\n", o.joinGroup, err)
+			os.Exit(exitRefused)
+		}
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "testproc:", err)
