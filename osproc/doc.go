@@ -50,13 +50,17 @@
 // survives it.
 //
 // Without cgroups (Spec.Cgroup empty, or a host without a writable cgroup2
-// mount) containment is the process group, plus, for Signal with group and
-// Kill while the main process runs, the descendants found through their
-// parent links in /proc. A descendant that left the process group and whose
-// parent already died has been reparented to supd and cannot be told apart
-// from other orphans: it survives its worker until KillAll, which also
-// kills every child of supd's that is not a registered Proc. supd is a child
-// subreaper, so such orphans are at least reaped, never left as zombies.
+// mount) containment is the worker's session (session.go): each worker
+// leads one, and what it starts stays in it unless it calls setsid(2).
+// Signal with group, Kill and the end of the main process reach the
+// process group, every member of the session that was reparented to supd
+// (a child subreaper, so every descendant that loses its parent is), and
+// everything still linked by parent to the main process or to those. What
+// escapes is a process that left the session and whose parent died (a
+// daemon's classic double fork): reparented to supd, it cannot be told
+// apart from other orphans and survives its worker until KillAll, which
+// also kills every child of supd's that is not a registered Proc. supd
+// reaps such orphans, so none is left a zombie.
 //
 // # Cgroups
 //

@@ -76,8 +76,9 @@ func reapLoop(log *slog.Logger, sigc <-chan os.Signal, rmdirc <-chan []string) {
 
 // reapAll collects every exited child. Each is first looked at without
 // reaping it (WNOWAIT): while it is a zombie its pid, and so its process
-// group id, cannot be reused, so its group is killed and its Proc marked
-// exited before the pid is freed.
+// group and session id, cannot be reused, so its group (and, without a
+// cgroup, the rest of its session) is killed and its Proc marked exited
+// before the pid is freed.
 func reapAll(log *slog.Logger) []reaped {
 	regMu.Lock()
 	defer regMu.Unlock()
@@ -102,6 +103,11 @@ func reapAll(log *slog.Logger) []reaped {
 			p.exited = true
 			unix.Kill(-p.pgid, syscall.SIGKILL)
 			p.mu.Unlock()
+			if p.cg == nil {
+				// The zombie still holds its session id: what is left of
+				// its session outside the group is the worker's.
+				signalExact(strandedOf(p.pid), syscall.SIGKILL)
+			}
 		}
 		var ws syscall.WaitStatus
 		var wpid int
@@ -216,6 +222,6 @@ func KillAll() {
 	signalExact(strays, syscall.SIGKILL)
 	regMu.Unlock()
 	for _, p := range live {
-		p.kill(descendants(all, p.pid))
+		p.kill(append(descendants(all, p.pid), sessionMembers(all, p.pid)...))
 	}
 }

@@ -1,8 +1,9 @@
 package osproc
 
 import (
-	"os"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,8 +33,34 @@ func TestOwnSession(t *testing.T) {
 // group (and be taken for it, say by sd_notify's attribution).
 func TestCannotJoinAnotherWorkersGroup(t *testing.T) {
 	victim := startReady(t, Spec{}, "-sleep")
-	attacker := start(t, Spec{Argv: tp("-join-group", strconv.Itoa(victim.Pid()), "-exit", "0"), Stderr: os.Stderr})
+	attacker := start(t, Spec{Argv: tp("-join-group", strconv.Itoa(victim.Pid()), "-exit", "0")})
 	if e := wait(t, attacker, 10*time.Second); e != (Exit{Code: 3}) {
 		t.Errorf("a worker's setpgid into worker %d's group: exit %v, want code 3 (refused)", victim.Pid(), e)
 	}
+}
+
+// TestMainExitKillsItsSession: without a cgroup, when a worker's main
+// process ends, what it left in its session outside its process group is
+// killed at the reap, as is what those started in a session of their own
+// while still linked to them by parent.
+func TestMainExitKillsItsSession(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	p := startReady(t, Spec{}, "-children", "2", "-double-fork-group", "-child-ignore-term", "-after", "200ms", "-pidfile", pidfile)
+	pids := readPidfile(t, pidfile)
+	if e := wait(t, p, 10*time.Second); e != (Exit{}) {
+		t.Fatalf("exit %v", e)
+	}
+	waitDead(t, pids[1:], 10*time.Second)
+}
+
+// TestSignalPidBySession: MAINPID= may name a process of the worker's
+// session that left its group and lost its parent.
+func TestSignalPidBySession(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	p := startReady(t, Spec{}, "-sleep", "-children", "1", "-double-fork-group", "-pidfile", pidfile)
+	pids := readPidfile(t, pidfile)
+	if err := p.SignalPid(pids[1].pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitDead(t, pids[1:], 10*time.Second)
 }

@@ -43,6 +43,9 @@
 //	-double-fork       double-fork them into a session of their own, so they
 //	                   leave the process group and are reparented to the
 //	                   nearest subreaper
+//	-double-fork-group double-fork them into a process group of their own
+//	                   in testproc's session (as a shell's background job
+//	                   does), reparented to the nearest subreaper
 //	-child-ignore-term the grandchildren ignore SIGTERM
 //
 // Files (each written once, atomically, after the grandchildren started):

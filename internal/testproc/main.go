@@ -28,6 +28,7 @@ type options struct {
 	children        int
 	setsid          bool
 	doubleFork      bool
+	doubleForkGroup bool
 	childIgnoreTerm bool
 	pidfile         string
 	addrFile        string
@@ -64,6 +65,7 @@ func parse(args []string) (*options, error) {
 	fs.IntVar(&o.children, "children", 0, "grandchildren to start")
 	fs.BoolVar(&o.setsid, "setsid", false, "grandchildren get a session of their own")
 	fs.BoolVar(&o.doubleFork, "double-fork", false, "double-fork grandchildren into a session of their own")
+	fs.BoolVar(&o.doubleForkGroup, "double-fork-group", false, "double-fork grandchildren into a process group of their own")
 	fs.BoolVar(&o.childIgnoreTerm, "child-ignore-term", false, "grandchildren ignore SIGTERM")
 	fs.StringVar(&o.pidfile, "pidfile", "", "write pids and start times here")
 	fs.StringVar(&o.addrFile, "addr-file", "", "write bound addresses here")
