@@ -75,7 +75,28 @@
 // entered at clone time (CLONE_INTO_CGROUP), and removed after the worker
 // ended. Under systemd, supd's unit needs Delegate=yes for this to be
 // proper. If anything about cgroups fails, the worker runs in its process
-// group alone and the failure is logged.
+// group alone and the failure is logged. SUPD_CGROUPS=off (CgroupsEnv) in
+// supd's environment makes Init act as on a host without cgroups, for tests.
+//
+// # The guardian
+//
+// The parent-death signal kills a worker's main process when supd dies,
+// even by SIGKILL, but not what the worker started. StartGuardian forks
+// supd's guardian (guardian.go, guardmain.go): this binary again, named
+// supd-guardian, in a session of its own, with no parent-death signal,
+// blocked reading a pipe from supd. The spawner and the reaper tell it,
+// under the registration lock, of every process registered (pid, start
+// time, cgroup) and reaped, through a writer goroutine that keeps at most
+// one pending entry per process, so neither ever waits for it. When the
+// pipe closes without StopGuardian's goodbye, supd died: the guardian
+// kills supd's base cgroup (cgroup.kill) and, by a scan of /proc, every
+// process of the live processes' sessions and what is linked below those,
+// reports it on stderr, removes the emptied cgroups and exits. Its exit is
+// registered like a worker's: expected after the goodbye, logged as an
+// error otherwise. As PID 1 no guardian is started: the kernel kills the
+// whole pid namespace with supd. What neither reaches, because the guardian
+// died with supd, Init's cleanup of dead supds' cgroups kills at the next
+// start.
 //
 // # The process's own pid in its environment
 //

@@ -14,10 +14,11 @@ import (
 // Proc is a started process. Its methods are safe for concurrent use.
 type Proc struct {
 	// Set before the process is registered with the reaper, then read-only.
-	pid    int
-	pgid   int
-	cg     *cgroup // nil: its process group only
-	onExit func(Exit)
+	pid      int
+	pgid     int
+	cg       *cgroup // nil: its process group only
+	onExit   func(Exit)
+	guardian bool // the guardian, which it is not told of
 
 	done chan struct{} // closed by the reaper after OnExit returned
 	exit Exit          // written by the reaper before done is closed

@@ -128,6 +128,11 @@ func reapAll(log *slog.Logger) []reaped {
 		}
 		if p != nil {
 			delete(procs, pid)
+			if guard != nil && !p.guardian {
+				// With a cgroup, what it left is killed only in finish:
+				// the guardian kills the base cgroup, which holds it.
+				guard.forget(pid)
+			}
 			out = append(out, reaped{p, ws})
 		}
 		if testHookReaped != nil {
@@ -202,12 +207,14 @@ func removeDirs(log *slog.Logger, pending []removal) []removal {
 
 // KillAll SIGKILLs the process group and cgroup of every live Proc and every
 // other child of this process (orphans reparented to it): the last resort of
-// a shutdown.
+// a shutdown. The guardian is spared: it leaves with StopGuardian.
 func KillAll() {
 	regMu.Lock()
 	live := make([]*Proc, 0, len(procs))
 	for _, p := range procs {
-		live = append(live, p)
+		if !p.guardian { // it leaves with StopGuardian
+			live = append(live, p)
+		}
 	}
 	// Under regMu no registered child is being forked or reaped, so every
 	// child not in procs is an orphan.
