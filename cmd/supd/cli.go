@@ -56,6 +56,7 @@ worker when the root shut down by auto_shutdown.`,
 				return usageError{err}
 			}
 			opts.Log = log
+			opts.LogFormat = logFormat
 			opts.Stdout = os.Stdout
 			return exitCode(daemon.Run(context.Background(), opts))
 		},
