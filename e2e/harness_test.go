@@ -21,6 +21,7 @@ type daemon struct {
 	dir    string
 	config string
 	socket string
+	env    []string // added to supd's environment
 	cmd    *exec.Cmd
 	done   chan struct{}
 	status int // exit status, or 128+signal
@@ -58,7 +59,7 @@ func startSupdAt(t *testing.T, d *daemon, args ...string) *daemon {
 	path, socket := d.config, d.socket
 	d.done = make(chan struct{})
 	d.cmd = exec.Command(bin.supd, append([]string{"--config", path, "--socket", socket}, args...)...)
-	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	d.cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), d.env...)
 	d.cmd.Stdout = lockedWriter{&d.mu, &d.stdout}
 	d.cmd.Stderr = lockedWriter{&d.mu, &d.stderr}
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
