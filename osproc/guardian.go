@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -105,7 +106,7 @@ func StartGuardian(o GuardianOptions) error {
 	if cgRoot != nil {
 		argv = append(argv, "--base", cgRoot.dir)
 	}
-	if o.LogFormat == "json" {
+	if strings.EqualFold(o.LogFormat, "json") {
 		argv = append(argv, "--log-json")
 	}
 	// Its standard output is /dev/null and its stderr supd's (it writes

@@ -255,3 +255,23 @@ func TestGuardianKillsWhatSupdLeft(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardianByHand: run without supd's pipes, the guardian refuses to
+// start, and so kills nothing.
+func TestGuardianByHand(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	for _, extra := range [][]*os.File{nil, {null, null}} {
+		p := start(t, Spec{Argv: []string{self, GuardianArg, "--supd", "1", "--base", "/nonexistent"}, ExtraFiles: extra})
+		if e := wait(t, p, 10*time.Second); e != (Exit{Code: guardianUsage}) {
+			t.Errorf("the guardian with fds 3, 4 = %v: exit %v, want code %d", extra, e, guardianUsage)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // guardianMemoryLimit is where the guardian's garbage collector runs: it
@@ -83,19 +85,27 @@ func GuardianMain(args []string) int {
 	// SIGPIPE turns a write to a closed stderr into an error.
 	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGTERM,
 		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE)
+	// Before anything opens a file, which could take a free number 3 or 4:
+	// both must be the pipes StartGuardian gave (run by hand, they are not).
+	piped := isPipe(guardianFD) && isPipe(guardianReadyFD)
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(guardianMemoryLimit)
 	// The command name ps and top show; argv[0] already says it.
 	_ = os.WriteFile("/proc/self/comm", []byte(guardianName), 0)
-	// Tell supd it may rely on the above.
-	ready := os.NewFile(guardianReadyFD, "ready")
-	ready.Write([]byte("\n"))
-	ready.Close()
+	if piped {
+		// Tell supd it may rely on the above.
+		ready := os.NewFile(guardianReadyFD, "ready")
+		ready.Write([]byte("\n"))
+		ready.Close()
+	}
 
 	a, err := parseGuardianArgs(args)
 	log := guardianLog(os.Stderr, a.json)
+	if err == nil && !piped {
+		err = errors.New("descriptors 3 and 4 are not pipes")
+	}
 	if err != nil {
-		log.Error("guardian: bad arguments: a bug in supd", "args", args, "err", err)
+		log.Error("guardian: not started by supd", "args", args, "err", err)
 		return guardianUsage
 	}
 	in := os.NewFile(guardianFD, "supd")
@@ -104,7 +114,9 @@ func GuardianMain(args []string) int {
 		return 0
 	}
 	if err != nil {
+		// A pipe's end reads as EOF: this is not supd dying.
 		log.Error("guardian: reading from supd", "supd", a.supd, "err", err)
+		return guardianUsage
 	}
 	dirs := cgroupsOf(a.base, ws)
 	killed := sweep(dirs, ws)
@@ -115,6 +127,12 @@ func GuardianMain(args []string) int {
 	os.Stderr.Close()
 	removeCgroups(a.base, dirs)
 	return 0
+}
+
+// isPipe reports whether fd is open on a pipe.
+func isPipe(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
 }
 
 // guardianLog is the guardian's log, in supd's format.
