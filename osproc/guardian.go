@@ -110,11 +110,12 @@ func StartGuardian(o GuardianOptions) error {
 		argv = append(argv, "--log-json")
 	}
 	// Its standard output is /dev/null and its stderr supd's (it writes
-	// there only after supd died), its folder /, so that it pins no mount.
+	// there only after supd died), its folder /, so that it pins no mount,
+	// and of supd's environment it keeps only the Go runtime's settings.
 	// No parent-death signal: it must outlive supd.
 	attr := &syscall.ProcAttr{
 		Dir:   "/",
-		Env:   os.Environ(),
+		Env:   runtimeEnv(os.Environ()),
 		Files: []uintptr{devNull.Fd(), devNull.Fd(), os.Stderr.Fd(), r.Fd(), readyW.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
@@ -144,6 +145,18 @@ func StartGuardian(o GuardianOptions) error {
 	go g.loop()
 	log.Info("guardian started", "pid", g.proc.pid)
 	return nil
+}
+
+// runtimeEnv keeps the variables of env that set the Go runtime (GOGC,
+// GODEBUG, GOTRACEBACK, GORACE...).
+func runtimeEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GO") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // awaitGuardian waits for the guardian's newline on ready: it is past the

@@ -132,6 +132,12 @@ func TestGuardianIsVisibleAndDeaf(t *testing.T) {
 	if sid, err := unix.Getsid(pid); err != nil || sid != pid {
 		t.Errorf("guardian's session %d, %v; want its own", sid, err)
 	}
+	environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	for _, kv := range strings.Split(strings.TrimSuffix(string(environ), "\x00"), "\x00") {
+		if kv != "" && !strings.HasPrefix(kv, "GO") {
+			t.Errorf("guardian's environment has %q", kv)
+		}
+	}
 	if !strings.Contains(log.String(), fmt.Sprintf("msg=\"guardian started\" pid=%d", pid)) {
 		t.Errorf("log %q", log)
 	}
