@@ -92,20 +92,17 @@ func sweep(dirs []string, ws map[int]watched) int {
 // is skipped: pid S is not reused while any process is in session S, so
 // that session has ended.
 func sessionsLeft(all []procStat, ws map[int]watched) []procStat {
-	byPid := make(map[int]procStat, len(all))
-	for _, st := range all {
-		byPid[st.pid] = st
-	}
+	ix := indexProcs(all)
 	var out []procStat
 	for _, sid := range slices.Sorted(maps.Keys(ws)) {
-		if st, ok := byPid[sid]; ok {
+		if st, ok := ix.byPid[sid]; ok {
 			if st.start != ws[sid].start {
 				continue
 			}
 			out = append(out, st)
-			out = append(out, descendants(all, sid)...)
+			out = append(out, ix.below(sid)...)
 		}
-		out = append(out, sessionMembers(all, sid)...)
+		out = append(out, ix.session(sid)...)
 	}
 	return out
 }

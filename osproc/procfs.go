@@ -174,21 +174,7 @@ func childPids(pid int) []int {
 // descendants returns the processes below root in the parent links of all.
 // A process whose parent died was reparented and is no longer found.
 func descendants(all []procStat, root int) []procStat {
-	kids := map[int][]procStat{}
-	for _, st := range all {
-		kids[st.ppid] = append(kids[st.ppid], st)
-	}
-	var out []procStat
-	queue := []int{root}
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		for _, k := range kids[pid] {
-			out = append(out, k)
-			queue = append(queue, k.pid)
-		}
-	}
-	return out
+	return indexProcs(all).below(root)
 }
 
 // signalExact sends sig to each process, but only to the very process

@@ -228,7 +228,8 @@ func KillAll() {
 	}
 	signalExact(strays, syscall.SIGKILL)
 	regMu.Unlock()
+	ix := indexProcs(all)
 	for _, p := range live {
-		p.kill(append(descendants(all, p.pid), sessionMembers(all, p.pid)...))
+		p.kill(append(ix.below(p.pid), ix.session(p.pid)...))
 	}
 }

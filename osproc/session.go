@@ -49,16 +49,48 @@ func strandedOf(sid int) []procStat {
 	return out
 }
 
-// sessionMembers returns the processes of all in session sid, the leader
-// (pid sid) left out, and everything below them in the parent links of
-// all.
-func sessionMembers(all []procStat, sid int) []procStat {
-	var out []procStat
+// procIndex indexes a scan of every process by parent and by session, so
+// that the trees of many workers cost one pass.
+type procIndex struct {
+	byPid map[int]procStat
+	kids  map[int][]procStat // by parent
+	bySid map[int][]procStat // by session, the leader left out
+}
+
+func indexProcs(all []procStat) procIndex {
+	ix := procIndex{byPid: make(map[int]procStat, len(all)), kids: map[int][]procStat{}, bySid: map[int][]procStat{}}
 	for _, st := range all {
-		if st.sid == sid && st.pid != sid {
-			out = append(out, st)
-			out = append(out, descendants(all, st.pid)...)
+		ix.byPid[st.pid] = st
+		ix.kids[st.ppid] = append(ix.kids[st.ppid], st)
+		if st.sid != st.pid {
+			ix.bySid[st.sid] = append(ix.bySid[st.sid], st)
 		}
+	}
+	return ix
+}
+
+// below returns the processes below root in the parent links.
+func (ix procIndex) below(root int) []procStat {
+	var out []procStat
+	queue := []int{root}
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		for _, k := range ix.kids[pid] {
+			out = append(out, k)
+			queue = append(queue, k.pid)
+		}
+	}
+	return out
+}
+
+// session returns the members of session sid but its leader, and
+// everything below them in the parent links (some twice).
+func (ix procIndex) session(sid int) []procStat {
+	var out []procStat
+	for _, st := range ix.bySid[sid] {
+		out = append(out, st)
+		out = append(out, ix.below(st.pid)...)
 	}
 	return out
 }
