@@ -51,6 +51,7 @@ type guardian struct {
 	mu    sync.Mutex
 	want  map[int]watched  // the live processes the guardian must know
 	dirty map[int]struct{} // pids whose entry changed since loop last wrote
+	ready bool             // it reported ready: its end is news from then on
 	bye   bool             // StopGuardian: say goodbye
 	gone  bool             // the guardian process ended
 
@@ -132,8 +133,12 @@ func StartGuardian(o GuardianOptions) error {
 		w.Close()
 		return err
 	}
+	g.mu.Lock()
+	g.ready = true
+	g.mu.Unlock()
 	regMu.Lock()
-	if !g.proc.exited {
+	alive := !g.proc.exited
+	if alive {
 		guard = g
 		for pid, p := range procs {
 			if !p.guardian {
@@ -143,6 +148,11 @@ func StartGuardian(o GuardianOptions) error {
 	}
 	regMu.Unlock()
 	go g.loop()
+	if !alive {
+		// Between its newline and now, which exited may not have logged.
+		<-g.proc.Done()
+		return fmt.Errorf("start guardian: it ended at once: exit %v", g.proc.Exit())
+	}
 	log.Info("guardian started", "pid", g.proc.pid)
 	return nil
 }
@@ -161,7 +171,7 @@ func runtimeEnv(env []string) []string {
 
 // awaitGuardian waits for the guardian's newline on ready: it is past the
 // setup of its signals and reads the pipe. A guardian that cannot get
-// there is killed.
+// there is killed; the error says what became of it.
 func awaitGuardian(ready *os.File, p *Proc) error {
 	ready.SetReadDeadline(time.Now().Add(guardianStartTimeout))
 	if _, err := ready.Read(make([]byte, 1)); err != nil {
@@ -280,11 +290,12 @@ func (g *guardian) exited(e Exit) {
 	}
 	regMu.Unlock()
 	g.mu.Lock()
-	bye := g.bye
+	ready, bye := g.ready, g.bye
 	g.gone = true
 	g.mu.Unlock()
 	g.poke()
 	switch {
+	case !ready: // StartGuardian's error tells
 	case !bye:
 		g.log.Error("the guardian died: should supd die now, what its workers started outlives it until supd's next start",
 			"pid", g.proc.pid, "exit", e.String())

@@ -281,3 +281,19 @@ func TestGuardianByHand(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardianNotReady: a guardian that ends before its newline is an error
+// of StartGuardian's, with its exit.
+func TestGuardianNotReady(t *testing.T) {
+	ready, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ready.Close()
+	p := start(t, Spec{Argv: tp("-exit", "3"), ExtraFiles: []*os.File{w}})
+	w.Close()
+	err = awaitGuardian(ready, p)
+	if err == nil || !strings.Contains(err.Error(), "start guardian: not ready (EOF): exit code 3") {
+		t.Errorf("awaitGuardian = %v", err)
+	}
+}
