@@ -25,8 +25,11 @@ func spawnLoop(reqs <-chan spawnReq) {
 		regMu.Lock()
 		pid, err := syscall.ForkExec(r.path, r.argv, r.attr)
 		if err == nil {
-			r.p.pid, r.p.pgid = pid, pid
+			r.p.pid, r.p.pgid = pid, pid // its own session: pgid = sid = pid
 			procs[pid] = r.p
+			if guard != nil && !r.p.guardian {
+				guard.watch(pid, r.p)
+			}
 		}
 		regMu.Unlock()
 		r.reply <- err
