@@ -49,19 +49,23 @@ func readUsage(b *testing.B, pid int) usage {
 	return u
 }
 
-func rssMiB(b *testing.B, pid int) float64 {
+func rssMiB(b *testing.B, pid int) float64 { return statusMiB(b, pid, "VmRSS:") }
+
+// statusMiB reads a size in kB from /proc/PID/status (key "VmRSS:",
+// "RssAnon:": the RSS less the binary's pages, shared with other processes).
+func statusMiB(b *testing.B, pid int, key string) float64 {
 	b.Helper()
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, l := range strings.Split(string(st), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == key {
 			kb, _ := strconv.Atoi(f[1])
 			return float64(kb) / 1024
 		}
 	}
-	b.Fatal("no VmRSS")
+	b.Fatalf("no %s in /proc/%d/status", key, pid)
 	return 0
 }
 
@@ -117,8 +121,8 @@ func startSupd(b *testing.B, yaml string, env ...string) *supd {
 	return s
 }
 
-// waitLog waits for a log line containing what.
-func (s *supd) waitLog(b *testing.B, what string, timeout time.Duration) {
+// waitLog waits for a log line containing what, and returns it.
+func (s *supd) waitLog(b *testing.B, what string, timeout time.Duration) string {
 	b.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -128,7 +132,7 @@ func (s *supd) waitLog(b *testing.B, what string, timeout time.Duration) {
 				b.Fatalf("supd exited before logging %q", what)
 			}
 			if strings.Contains(l, what) {
-				return
+				return l
 			}
 		case <-deadline:
 			b.Fatalf("no %q in supd's log within %v", what, timeout)

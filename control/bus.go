@@ -12,8 +12,9 @@ import (
 // Bus fans events out to followers and keeps the most recent ones. It is a
 // ready-made implementation of Backend.Events and Backend.FollowEvents:
 // Publish never blocks, whatever the followers do, because each follower has
-// a bounded buffer and one that fills it is dropped with a final "lagged"
-// event. It is safe for concurrent use.
+// a bounded queue and one that fills it is dropped with a final "lagged"
+// event. A follower's queue holds only the events waiting for it, so an idle
+// follower costs a goroutine and no buffer. It is safe for concurrent use.
 type Bus struct {
 	buffer int
 	now    func() time.Time
@@ -26,8 +27,15 @@ type Bus struct {
 	closed    bool
 }
 
+// follower is one Follow. Publish queues events (under the Bus's mu); its
+// pump goroutine hands them to out, one at a time, as the reader takes them.
 type follower struct {
-	ch chan api.Event // cap = backlog + buffer + 1: the last slot is kept for the lagged event
+	q       []api.Event // waiting; guarded by the Bus's mu, as are the next two
+	pending int         // queued and not yet taken by the reader, q and the pump's batch
+	ended   bool        // nothing more is queued: out closes once q is sent
+	wake  chan struct{} // capacity 1: "q has something"
+	stop  chan struct{} // closed by stop or ctx: out closes at once
+	out   chan api.Event
 }
 
 // NewBus returns a Bus that keeps the last history events and gives each
@@ -60,17 +68,17 @@ func (b *Bus) Publish(e api.Event) api.Event {
 		}
 	}
 	for f := range b.followers {
-		// Only Publish sends, under mu, so the length seen here can only
-		// shrink before the send: the send never blocks.
-		if len(f.ch) < cap(f.ch)-1 {
-			f.ch <- e
-			continue
+		if f.pending < b.buffer {
+			f.q = append(f.q, e)
+			f.pending++
+		} else {
+			f.q = append(f.q, api.Event{
+				Seq: e.Seq, Time: e.Time, Kind: api.EventLagged,
+				Message: fmt.Sprintf("fell behind by more than %d events; events from seq %d on were dropped", b.buffer, e.Seq),
+			})
+			b.endLocked(f)
 		}
-		f.ch <- api.Event{
-			Seq: e.Seq, Time: e.Time, Kind: api.EventLagged,
-			Message: fmt.Sprintf("fell behind by more than %d events; events from seq %d on were dropped", b.buffer, e.Seq),
-		}
-		b.dropLocked(f)
+		f.poke()
 	}
 	return e
 }
@@ -99,42 +107,88 @@ func (b *Bus) Follow(ctx context.Context, n int) (events <-chan api.Event, stop 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	backlog := b.recentLocked(n)
-	f := &follower{ch: make(chan api.Event, len(backlog)+b.buffer+1)}
-	for _, e := range backlog {
-		f.ch <- e
-	}
+	f := &follower{q: backlog, pending: len(backlog), wake: make(chan struct{}, 1), stop: make(chan struct{}), out: make(chan api.Event)}
+	f.poke()
+	go b.pump(f)
 	if b.closed {
-		close(f.ch)
-		return f.ch, func() {}
+		f.ended = true
+		return f.out, func() {}
 	}
 	b.followers[f] = struct{}{}
+	var once sync.Once
 	unsubscribe := func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.dropLocked(f)
+		once.Do(func() {
+			b.mu.Lock()
+			b.endLocked(f)
+			b.mu.Unlock()
+			close(f.stop)
+		})
 	}
 	cancel := context.AfterFunc(ctx, unsubscribe)
-	return f.ch, func() {
+	return f.out, func() {
 		cancel()
 		unsubscribe()
 	}
 }
 
-// Close ends every follower's channel (without a lagged event) and makes
-// later followers end after their backlog: for supd's shutdown.
+// pump hands f's queued events to its reader until f ends (then it sends
+// what is left and closes out) or is stopped (it closes out at once).
+func (b *Bus) pump(f *follower) {
+	defer close(f.out)
+	for {
+		select {
+		case <-f.wake:
+		case <-f.stop:
+			return
+		}
+		b.mu.Lock()
+		batch, ended := f.q, f.ended
+		f.q = nil
+		b.mu.Unlock()
+		for _, e := range batch {
+			select {
+			case f.out <- e:
+			case <-f.stop:
+				return
+			}
+			b.mu.Lock()
+			f.pending--
+			b.mu.Unlock()
+		}
+		if ended {
+			b.mu.Lock()
+			left := len(f.q) > 0
+			b.mu.Unlock()
+			if !left {
+				return
+			}
+		}
+	}
+}
+
+func (f *follower) poke() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close ends every follower once it has read what was queued for it
+// (without a lagged event), and makes later followers end after their
+// backlog: for supd's shutdown.
 func (b *Bus) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
 	for f := range b.followers {
-		b.dropLocked(f)
+		b.endLocked(f)
+		f.poke()
 	}
 }
 
-// dropLocked closes f's channel once; b.mu must be held.
-func (b *Bus) dropLocked(f *follower) {
-	if _, ok := b.followers[f]; ok {
-		delete(b.followers, f)
-		close(f.ch)
-	}
+// endLocked takes f off the Bus: nothing more is queued for it. b.mu must
+// be held.
+func (b *Bus) endLocked(f *follower) {
+	delete(b.followers, f)
+	f.ended = true
 }

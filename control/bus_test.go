@@ -2,8 +2,10 @@ package control
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"supd/control/api"
 )
@@ -73,9 +75,20 @@ func TestBusFollowBacklogThenNew(t *testing.T) {
 	publishN(b, 4)
 	ch, stop := b.Follow(context.Background(), 2)
 	publishN(b, 2)
+	var got []uint64
+	for range 4 {
+		select {
+		case e := <-ch:
+			got = append(got, e.Seq)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("after %v, nothing more", got)
+		}
+	}
 	stop()
 	stop() // twice is fine
-	got := seqs(collect(t, ch))
+	if rest := collect(t, ch); len(rest) != 0 {
+		t.Fatalf("after stop: %v", rest)
+	}
 	want := []uint64{3, 4, 5, 6}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -155,5 +168,27 @@ func TestBusStampsTime(t *testing.T) {
 	own := fixed.Add(time.Hour)
 	if e := b.Publish(api.Event{Time: own}); !e.Time.Equal(own) || e.Seq != 2 {
 		t.Errorf("got %+v", e)
+	}
+}
+
+// A follower holds only the events waiting for it: a thousand idle
+// followers of a Bus that allows 4096 each cost no buffers.
+func TestBusIdleFollowersCostNoBuffer(t *testing.T) {
+	b := NewBus(0, 4096)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var stops []func()
+	for range 1000 {
+		_, stop := b.Follow(context.Background(), 0)
+		stops = append(stops, stop)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	for _, stop := range stops {
+		stop()
+	}
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 8<<20 {
+		t.Fatalf("1000 idle followers took %d KiB of heap; a buffer each would be %d MiB", grown>>10, 1000*4096*int(unsafe.Sizeof(api.Event{}))>>20)
 	}
 }

@@ -20,9 +20,9 @@ type daemon struct {
 	dir    string
 	config string
 	socket string
+	env    []string // added to supd's environment
 	cmd    *exec.Cmd
 	extra  []*os.File // inherited by supd as fds 3, 4, …
-	env    []string   // added to supd's environment
 	done   chan struct{}
 	status int // exit status, or 128+signal
 

@@ -99,43 +99,6 @@ root:
 	}
 }
 
-// supd linked to its workers: when supd dies by SIGKILL, its workers die
-// too; what escaped by double-forking is cleaned up by the next supd.
-func TestSIGKILLedSupdLeavesNoWorker(t *testing.T) {
-	yaml := `version: 1
-defaults:
-  stop_timeout: 1s
-root:
-  start: parallel
-  children:
-    - name: a
-      command: ["{{TESTPROC}}", "-sleep", "-pidfile", "{{DIR}}/a.pid"]
-    - name: b
-      command: ["{{TESTPROC}}", "-sleep", "-ignore-term", "-pidfile", "{{DIR}}/b.pid"]
-    - name: escapee
-      command: ["{{TESTPROC}}", "-sleep", "-children", "1", "-double-fork", "-pidfile", "{{DIR}}/c.pid"]
-`
-	d := startSupd(t, yaml)
-	a := firstPid(t, filepath.Join(d.dir, "a.pid"))
-	b := firstPid(t, filepath.Join(d.dir, "b.pid"))
-	var c []int
-	waitFor(t, "escapee's pidfile", 10*time.Second, func() bool { c = pids(t, filepath.Join(d.dir, "c.pid")); return len(c) == 2 })
-	killAll(t, a, b, c[0], c[1])
-	d.signal(syscall.SIGKILL)
-	d.wait(5 * time.Second)
-	for _, p := range []int{a, b, c[0]} {
-		waitFor(t, fmt.Sprintf("worker %d to die with supd", p), 5*time.Second, func() bool { return !alive(p) })
-	}
-	if !cgroupsAvailable() {
-		t.Skip("no writable cgroup v2 here: a double-forked grandchild outlives a SIGKILLed supd")
-	}
-	// The next supd (same config folder) kills what the last one left.
-	d2 := startSupdIn(t, d.dir, d.config)
-	waitFor(t, "the escaped grandchild to be cleaned up", 10*time.Second, func() bool { return !alive(c[1]) })
-	d2.signal(syscall.SIGTERM)
-	d2.wait(10 * time.Second)
-}
-
 func cgroupsAvailable() bool {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	return err == nil && strings.Contains(string(b), " cgroup2 ") && os.Geteuid() == 0

@@ -99,7 +99,8 @@ func findInside(ps []nsProc, inside int) (nsProc, bool) {
 // supd as PID 1 of a new PID namespace, as a container's entrypoint is, with
 // no terminal: it reaps orphans — what a worker double-forked away, and a
 // process that entered the namespace from outside and lost its parent, as
-// `docker exec` leaves them — and SIGTERM shuts the tree down with status 0.
+// `docker exec` leaves them — SIGTERM shuts the tree down with status 0,
+// and it starts no guardian.
 func TestPID1ReapsOrphansAndShutsDown(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: a new PID namespace (unshare --pid --fork --mount-proc)")
@@ -192,5 +193,9 @@ root:
 	}
 	if !strings.Contains(stderr.String(), `msg="shutting down" reason=terminated`) {
 		t.Errorf("no orderly shutdown in the log:\n%s", tail(stderr.String()))
+	}
+	// The kernel kills the namespace with its PID 1: no guardian needed.
+	if !strings.Contains(stderr.String(), `msg="no guardian: supd is PID 1 of its pid namespace`) {
+		t.Errorf("the log does not say why there is no guardian:\n%s", tail(stderr.String()))
 	}
 }

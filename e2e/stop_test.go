@@ -80,9 +80,14 @@ func startSignalTrace(t *testing.T) *signalTrace {
 	return &signalTrace{dir}
 }
 
-var generated = regexp.MustCompile(`signal_generate: sig=(\d+) .* pid=(\d+) `)
+var generated = regexp.MustCompile(`signal_generate: sig=(\d+) errno=-?\d+ code=(-?\d+) .* pid=(\d+) `)
 
-// sentTo returns the signals generated for pid so far, in order.
+// siTkill is the code of a signal sent by tgkill(2) or tkill(2), which supd
+// never uses: a Go program's runtime preempts its own threads so (SIGURG).
+const siTkill = -6
+
+// sentTo returns the signals generated for pid so far, in order, but those
+// sent to one of its threads (siTkill).
 func (tr *signalTrace) sentTo(t *testing.T, pid int) []syscall.Signal {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(tr.dir, "trace"))
@@ -91,7 +96,7 @@ func (tr *signalTrace) sentTo(t *testing.T, pid int) []syscall.Signal {
 	}
 	var out []syscall.Signal
 	for _, m := range generated.FindAllStringSubmatch(string(b), -1) {
-		if p, _ := strconv.Atoi(m[2]); p == pid {
+		if p, _ := strconv.Atoi(m[3]); p == pid && m[2] != strconv.Itoa(siTkill) {
 			s, _ := strconv.Atoi(m[1])
 			out = append(out, syscall.Signal(s))
 		}

@@ -268,7 +268,9 @@ func startReadyArgv(t *testing.T, spec Spec) *Proc {
 	}
 	defer r.Close()
 	spec.ExtraFiles = []*os.File{w}
-	spec.Stderr = os.Stderr
+	if spec.Stderr == nil {
+		spec.Stderr = os.Stderr
+	}
 	p := start(t, spec)
 	w.Close()
 	r.SetReadDeadline(time.Now().Add(10 * time.Second))

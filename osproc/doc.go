@@ -1,6 +1,7 @@
 // Package osproc starts worker processes and is the only waiter for them.
 //
-// It owns: spawning (Start) with its own process group, a parent-death
+// It owns: spawning (Start) with its own session (so its own process
+// group, which no other worker can join), a parent-death
 // signal, credentials, working directory, environment, file descriptors and,
 // where the host allows, a fresh cgroup v2 per start; the one reaper of the
 // whole process; how a process ended (Exit: code and signal kept apart, core
@@ -51,13 +52,17 @@
 // survives it.
 //
 // Without cgroups (Spec.Cgroup empty, or a host without a writable cgroup2
-// mount) containment is the process group, plus, for Signal with group and
-// Kill while the main process runs, the descendants found through their
-// parent links in /proc. A descendant that left the process group and whose
-// parent already died has been reparented to supd and cannot be told apart
-// from other orphans: it survives its worker until KillAll, which also
-// kills every child of supd's that is not a registered Proc. supd is a child
-// subreaper, so such orphans are at least reaped, never left as zombies.
+// mount) containment is the worker's session (session.go): each worker
+// leads one, and what it starts stays in it unless it calls setsid(2).
+// Signal with group, Kill and the end of the main process reach the
+// process group, every member of the session that was reparented to supd
+// (a child subreaper, so every descendant that loses its parent is), and
+// everything still linked by parent to the main process or to those. What
+// escapes is a process that left the session and whose parent died (a
+// daemon's classic double fork): reparented to supd, it cannot be told
+// apart from other orphans and survives its worker until KillAll, which
+// also kills every child of supd's that is not a registered Proc. supd
+// reaps such orphans, so none is left a zombie.
 //
 // # Cgroups
 //
@@ -72,7 +77,28 @@
 // entered at clone time (CLONE_INTO_CGROUP), and removed after the worker
 // ended. Under systemd, supd's unit needs Delegate=yes for this to be
 // proper. If anything about cgroups fails, the worker runs in its process
-// group alone and the failure is logged.
+// group alone and the failure is logged. SUPD_CGROUPS=off (CgroupsEnv) in
+// supd's environment makes Init act as on a host without cgroups, for tests.
+//
+// # The guardian
+//
+// The parent-death signal kills a worker's main process when supd dies,
+// even by SIGKILL, but not what the worker started. StartGuardian forks
+// supd's guardian (guardian.go, guardmain.go): this binary again, named
+// supd-guardian, in a session of its own, with no parent-death signal,
+// blocked reading a pipe from supd. The spawner and the reaper tell it,
+// under the registration lock, of every process registered (pid, start
+// time, cgroup) and reaped, through a writer goroutine that keeps at most
+// one pending entry per process, so neither ever waits for it. When the
+// pipe closes without StopGuardian's goodbye, supd died: the guardian
+// kills supd's base cgroup (cgroup.kill) and, by a scan of /proc, every
+// process of the live processes' sessions and what is linked below those,
+// reports it on stderr, removes the emptied cgroups and exits. Its exit is
+// registered like a worker's: expected after the goodbye, logged as an
+// error otherwise. As PID 1 no guardian is started: the kernel kills the
+// whole pid namespace with supd. What neither reaches, because the guardian
+// died with supd, Init's cleanup of dead supds' cgroups kills at the next
+// start.
 //
 // # The process's own pid in its environment
 //

@@ -35,6 +35,10 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == TrampolineArg {
 		os.Exit(TrampolineMain(os.Args[2:]))
 	}
+	// So does the guardian (StartGuardian).
+	if len(os.Args) > 1 && os.Args[1] == GuardianArg {
+		os.Exit(GuardianMain(os.Args[2:]))
+	}
 	if os.Getenv(helperEnv) != "" {
 		helperMain()
 		return
@@ -43,6 +47,9 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// The guardian is this binary, built with -race, whose exit would wait
+	// a second for the race detector's report.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	dir, err := os.MkdirTemp("", "osproc-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -14,10 +14,11 @@ import (
 // Proc is a started process. Its methods are safe for concurrent use.
 type Proc struct {
 	// Set before the process is registered with the reaper, then read-only.
-	pid    int
-	pgid   int
-	cg     *cgroup // nil: its process group only
-	onExit func(Exit)
+	pid      int
+	pgid     int
+	cg       *cgroup // nil: its process group only
+	onExit   func(Exit)
+	guardian bool // the guardian, which it is not told of
 
 	done chan struct{} // closed by the reaper after OnExit returned
 	exit Exit          // written by the reaper before done is closed
@@ -58,9 +59,9 @@ func (p *Proc) Exit() Exit { return p.exit }
 
 // Signal sends sig to the process, or with group to its whole process group
 // and to every process of its cgroup outside that group (or, without a
-// cgroup, every descendant outside the group that is still linked to it by
-// parent). Once the process was reaped it returns an error wrapping
-// os.ErrProcessDone.
+// cgroup, every process of its session outside the group, and every
+// descendant still linked by parent to it or to one of those). Once the
+// process was reaped it returns an error wrapping os.ErrProcessDone.
 func (p *Proc) Signal(sig syscall.Signal, group bool) error {
 	target := p.pid
 	var outside []procStat
@@ -71,7 +72,7 @@ func (p *Proc) Signal(sig syscall.Signal, group bool) error {
 			// parent dies of it is reparented and drops out of the walk.
 			// Should the pid be reaped and recycled meanwhile, exited is
 			// already set below and nothing is sent.
-			outside = outsideGroup(descendantsOf(p.pid), p.pgid)
+			outside = outsideGroup(p.tree(), p.pgid)
 		}
 	}
 	p.mu.Lock()
@@ -96,7 +97,7 @@ func (p *Proc) Signal(sig syscall.Signal, group bool) error {
 var ErrNotMember = errors.New("not a process of the worker")
 
 // SignalPid sends sig to pid if it is one of the worker's processes: in its
-// cgroup or, without one, in its process group or below it. It serves
+// cgroup or, without one, in its session or below it. It serves
 // sd_notify's MAINPID=, whose pid must not be trusted blindly. The process
 // is pinned with a pidfd before the check, so a recycled pid is never
 // signalled. Once the main process was reaped it returns an error wrapping
@@ -126,7 +127,8 @@ func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
 			return fail(os.ErrProcessDone)
 		}
 		member := slices.ContainsFunc(desc, func(st procStat) bool { return st.pid == pid })
-		if st, err := readStat(pid); err == nil && st.pgid == p.pgid {
+		// Its session cannot be joined, only inherited.
+		if st, err := readStat(pid); err == nil && (st.pgid == p.pgid || st.sid == p.pid) {
 			member = true
 		}
 		if !member {
@@ -150,17 +152,28 @@ func (p *Proc) SignalPid(pid int, sig syscall.Signal) error {
 }
 
 // Kill SIGKILLs every process in the process group and cgroup (without a
-// cgroup, also the descendants that left the group but are still linked to
-// it by parent). It is harmless after the process ended.
+// cgroup, also what Signal with group reaches outside the group). It is
+// harmless after the process ended.
 func (p *Proc) Kill() {
 	var desc []procStat
 	if p.cg == nil {
-		desc = descendantsOf(p.pid)
+		desc = p.tree()
 	}
 	p.kill(desc)
 }
 
-// kill is Kill with the process's descendants found before the call (for
+// tree lists what the process started, for a Proc without a cgroup: its
+// descendants, and the members of its session that were reparented to
+// supd with what is below them. Some may be in its process group.
+func (p *Proc) tree() []procStat {
+	desc := descendantsOf(p.pid)
+	regMu.Lock()
+	desc = append(desc, strandedOf(p.pid)...)
+	regMu.Unlock()
+	return desc
+}
+
+// kill is Kill with the process's tree found before the call (for
 // KillAll, from one scan for every Proc).
 func (p *Proc) kill(desc []procStat) {
 	var outside []procStat

@@ -25,6 +25,8 @@ func TestStopTree(t *testing.T) {
 		{"no cgroup, same group", false, "", false},
 		{"no cgroup, same group, main ends on TERM", false, "", true},
 		{"no cgroup, own session", false, "-setsid", false},
+		{"no cgroup, double-forked out of the group", false, "-double-fork-group", false},
+		{"no cgroup, double-forked out of the group, main ends on TERM", false, "-double-fork-group", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,13 +75,16 @@ func TestStopTree(t *testing.T) {
 }
 
 // TestSignalGroupOutside checks that a group signal reaches the processes
-// that left the process group: through the cgroup, or through parent links.
+// that left the process group: through the cgroup, or through parent links
+// or the session.
 func TestSignalGroupOutside(t *testing.T) {
-	for _, cg := range []bool{true, false} {
-		flag := "-setsid"
+	for _, tt := range []struct {
+		cg   bool
+		flag string
+	}{{false, "-setsid"}, {false, "-double-fork-group"}, {true, "-double-fork"}} {
+		cg, flag := tt.cg, tt.flag
 		if cg {
 			needCgroups(t)
-			flag = "-double-fork"
 		}
 		spec := Spec{}
 		if cg {
@@ -93,7 +98,7 @@ func TestSignalGroupOutside(t *testing.T) {
 		}
 		waitDead(t, pids[1:], 10*time.Second)
 		if !alive(pids[0].pid, pids[0].start) {
-			t.Errorf("cgroup %v: main died of an ignored TERM", cg)
+			t.Errorf("cgroup %v, %s: main died of an ignored TERM", cg, flag)
 		}
 		p.Kill()
 		wait(t, p, 10*time.Second)

@@ -16,9 +16,9 @@ import (
 // procStat is what osproc needs from /proc/<pid>/stat. A pid and its start
 // time name a process for good: a recycled pid has a later start time.
 type procStat struct {
-	pid, ppid, pgid int
-	state           byte
-	start           uint64 // clock ticks after boot
+	pid, ppid, pgid, sid int
+	state                byte
+	start                uint64 // clock ticks after boot
 }
 
 // parseStat parses the text of /proc/<pid>/stat. The command name is in
@@ -45,6 +45,9 @@ func parseStat(b []byte) (procStat, error) {
 	}
 	if st.pgid, err = strconv.Atoi(string(f[2])); err != nil {
 		return procStat{}, fmt.Errorf("parse stat of %d: pgrp: %w", pid, err)
+	}
+	if st.sid, err = strconv.Atoi(string(f[3])); err != nil {
+		return procStat{}, fmt.Errorf("parse stat of %d: session: %w", pid, err)
 	}
 	if st.start, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
 		return procStat{}, fmt.Errorf("parse stat of %d: starttime: %w", pid, err)
@@ -124,24 +127,44 @@ func descendantsOf(root int) []procStat {
 	for len(queue) > 0 {
 		pid := queue[0]
 		queue = queue[1:]
-		tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-		if err != nil {
-			continue // gone
+		for _, st := range childrenOf(pid) {
+			out = append(out, st)
+			queue = append(queue, st.pid)
 		}
-		for _, t := range tasks {
-			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
-			if err != nil {
-				continue
-			}
-			for _, f := range strings.Fields(string(b)) {
-				kid, err := strconv.Atoi(f)
-				if err != nil {
-					continue
-				}
-				if st, err := readStat(kid); err == nil && st.ppid == pid {
-					out = append(out, st)
-					queue = append(queue, kid)
-				}
+	}
+	return out
+}
+
+// childrenOf returns the children of pid, with their stat. It needs
+// childrenFiles.
+func childrenOf(pid int) []procStat {
+	var out []procStat
+	for _, kid := range childPids(pid) {
+		if st, err := readStat(kid); err == nil && st.ppid == pid {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// childPids lists the children of pid from the children file of each of
+// its threads (a child's parent is the thread that forked it, or the one a
+// reparented orphan was given to). It needs childrenFiles.
+func childPids(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // gone
+	}
+	var out []int
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if kid, err := strconv.Atoi(f); err == nil {
+				out = append(out, kid)
 			}
 		}
 	}
@@ -151,21 +174,7 @@ func descendantsOf(root int) []procStat {
 // descendants returns the processes below root in the parent links of all.
 // A process whose parent died was reparented and is no longer found.
 func descendants(all []procStat, root int) []procStat {
-	kids := map[int][]procStat{}
-	for _, st := range all {
-		kids[st.ppid] = append(kids[st.ppid], st)
-	}
-	var out []procStat
-	queue := []int{root}
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		for _, k := range kids[pid] {
-			out = append(out, k)
-			queue = append(queue, k.pid)
-		}
-	}
-	return out
+	return indexProcs(all).below(root)
 }
 
 // signalExact sends sig to each process, but only to the very process

@@ -78,8 +78,9 @@ func reapLoop(log *slog.Logger, sigc <-chan os.Signal, rmdirc <-chan []string) {
 
 // reapAll collects every exited child. Each is first looked at without
 // reaping it (WNOWAIT): while it is a zombie its pid, and so its process
-// group id, cannot be reused, so its group is killed and its Proc marked
-// exited before the pid is freed.
+// group and session id, cannot be reused, so its group (and, without a
+// cgroup, the rest of its session) is killed and its Proc marked exited
+// before the pid is freed.
 func reapAll(log *slog.Logger) []reaped {
 	regMu.Lock()
 	defer regMu.Unlock()
@@ -104,6 +105,11 @@ func reapAll(log *slog.Logger) []reaped {
 			p.exited = true
 			unix.Kill(-p.pgid, syscall.SIGKILL)
 			p.mu.Unlock()
+			if p.cg == nil {
+				// The zombie still holds its session id: what is left of
+				// its session outside the group is the worker's.
+				signalExact(strandedOf(p.pid), syscall.SIGKILL)
+			}
 		}
 		var ws syscall.WaitStatus
 		var wpid int
@@ -124,6 +130,11 @@ func reapAll(log *slog.Logger) []reaped {
 		}
 		if p != nil {
 			delete(procs, pid)
+			if guard != nil && !p.guardian {
+				// With a cgroup, what it left is killed only in finish:
+				// the guardian kills the base cgroup, which holds it.
+				guard.forget(pid)
+			}
 			out = append(out, reaped{p, ws})
 		}
 		if testHookReaped != nil {
@@ -198,12 +209,14 @@ func removeDirs(log *slog.Logger, pending []removal) []removal {
 
 // KillAll SIGKILLs the process group and cgroup of every live Proc and every
 // other child of this process (orphans reparented to it): the last resort of
-// a shutdown.
+// a shutdown. The guardian is spared: it leaves with StopGuardian.
 func KillAll() {
 	regMu.Lock()
 	live := make([]*Proc, 0, len(procs))
 	for _, p := range procs {
-		live = append(live, p)
+		if !p.guardian { // it leaves with StopGuardian
+			live = append(live, p)
+		}
 	}
 	// Under regMu no registered child is being forked or reaped, so every
 	// child not in procs is an orphan.
@@ -217,7 +230,8 @@ func KillAll() {
 	}
 	signalExact(strays, syscall.SIGKILL)
 	regMu.Unlock()
+	ix := indexProcs(all)
 	for _, p := range live {
-		p.kill(descendants(all, p.pid))
+		p.kill(append(ix.below(p.pid), ix.session(p.pid)...))
 	}
 }

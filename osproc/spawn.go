@@ -35,10 +35,13 @@ func spawnLoop(reqs <-chan spawnReq) {
 		regMu.RLock()
 		pid, err := syscall.ForkExec(r.path, r.argv, r.attr)
 		if err == nil {
-			r.p.pid, r.p.pgid = pid, pid
+			r.p.pid, r.p.pgid = pid, pid // its own session: pgid = sid = pid
 			procsMu.Lock()
 			procs[pid] = r.p
 			procsMu.Unlock()
+			if guard != nil && !r.p.guardian {
+				guard.watch(pid, r.p) // safe for concurrent spawners
+			}
 		}
 		regMu.RUnlock()
 		r.reply <- err

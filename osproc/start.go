@@ -15,9 +15,10 @@ import (
 // defaultPath is searched when the worker's environment has no PATH.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Start starts a process in its own process group (and cgroup, when
-// Spec.Cgroup is set and cgroups are available), with SIGKILL as its
-// parent-death signal, and registers it with the reaper before it can exit.
+// Start starts a process in its own session, and so its own process group
+// (and cgroup, when Spec.Cgroup is set and cgroups are available), with
+// SIGKILL as its parent-death signal, and registers it with the reaper
+// before it can exit.
 // It returns once the exec succeeded; an exec failure is its error, e.g.
 // `exec "/usr/bin/x": permission denied`. The first Start sets osproc up as
 // Init does, logging nowhere.
@@ -98,10 +99,14 @@ func childFDs(files []*os.File) []uintptr {
 	return fds
 }
 
-// sysAttr is every start's own process group and parent-death signal, and
-// c's credentials.
+// sysAttr is every start's own session and parent-death signal, and c's
+// credentials. The session makes the process the leader of a process group
+// of its own (pgid = pid) outside supd's session, so no other worker can
+// setpgid(2) into its group (that works only within one session) and
+// every process it starts carries its pid as session id, even one that left
+// its group.
 func sysAttr(c *Cred) *syscall.SysProcAttr {
-	sys := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	sys := &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	if c != nil {
 		sys.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: slices.Clone(c.Groups)}
 		// Without root, checkCred allowed only our own ids, and setgroups

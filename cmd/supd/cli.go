@@ -38,6 +38,12 @@ Signals: SIGTERM and SIGINT shut the tree down (a second one during the shutdown
 every worker at once); SIGHUP reloads the config. As PID 1 of a container supd also reaps
 every orphan.
 
+Each worker runs in its own session and, where the host allows, its own cgroup (v2); if supd
+dies, even by SIGKILL, the workers die with it. supd also forks supd-guardian, a process of
+its own that blocks on a pipe from supd: should supd die without saying goodbye, it kills
+everything left in the workers' cgroups and sessions and exits. As PID 1 no guardian is
+needed. SUPD_CGROUPS=off in the environment runs supd as on a host without cgroups.
+
 Under systemd (NOTIFY_SOCKET set) supd sends READY=1 once its control socket is up and the
 initial start has finished, RELOADING=1 and READY=1 around each reload, STOPPING=1 at
 shutdown, STATUS= summaries, and WATCHDOG=1 at half of WatchdogSec= while every supervisor
@@ -56,6 +62,7 @@ worker when the root shut down by auto_shutdown.`,
 				return usageError{err}
 			}
 			opts.Log = log
+			opts.LogFormat = logFormat
 			opts.Stdout = os.Stdout
 			return exitCode(daemon.Run(context.Background(), opts))
 		},

@@ -12,6 +12,10 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == daemon.TrampolineArg {
 		os.Exit(daemon.TrampolineMain(os.Args[2:]))
 	}
+	// So does supd's guardian, which must start nothing of supd's.
+	if len(os.Args) > 1 && os.Args[1] == daemon.GuardianArg {
+		os.Exit(daemon.GuardianMain(os.Args[2:]))
+	}
 	stop := startProfile()
 	code := run(os.Args[1:])
 	stop()

@@ -38,6 +38,7 @@ type Options struct {
 	Socket     string // --socket
 	NoWatch    bool
 	Log        *slog.Logger
+	LogFormat  string    // --log-format, which the guardian writes in too
 	Stdout     io.Writer // where workers' lines are forwarded
 }
 
@@ -47,6 +48,13 @@ const TrampolineArg = osproc.TrampolineArg
 
 // TrampolineMain runs the trampoline; see osproc.TrampolineMain.
 func TrampolineMain(args []string) int { return osproc.TrampolineMain(args) }
+
+// GuardianArg and GuardianMain let the supd binary serve as supd's
+// guardian, which kills what the workers left should supd die.
+const GuardianArg = osproc.GuardianArg
+
+// GuardianMain runs the guardian; see osproc.GuardianMain.
+func GuardianMain(args []string) int { return osproc.GuardianMain(args) }
 
 // Check validates a config file for `supd check`: errors to errw, warnings
 // and the verdict to out; verbose also lists every node's path.
@@ -137,14 +145,27 @@ func Run(ctx context.Context, o Options) int {
 		log.Error("preparing process supervision", "err", err)
 		return ExitFailed
 	}
-
+	// Without a guardian supd still runs its tree: its workers still die
+	// with it (parent-death signal) and its next start kills what they
+	// left in their cgroups, as before there was a guardian.
+	if err := osproc.StartGuardian(osproc.GuardianOptions{Log: log, LogFormat: o.LogFormat}); err != nil {
+		log.Warn("no guardian: should supd die, what its workers started outlives it until supd's next start", "err", err)
+	}
 	d, err := newDaemon(cfg, o)
 	if err != nil {
 		log.Error("starting", "err", err)
+		osproc.StopGuardian()
 		return ExitFailed
 	}
 	defer d.close()
-	return d.run(ctx)
+	status := d.run(ctx)
+	// The tree has stopped: what is still reparented to supd escaped its
+	// worker (without cgroups, by setsid and a double fork) and must not
+	// outlive supd. Only then the goodbye: never deferred, so that a panic
+	// leaves the guardian to do its job.
+	osproc.KillAll()
+	osproc.StopGuardian()
+	return status
 }
 
 // daemon is one run of supd.

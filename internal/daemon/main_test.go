@@ -11,10 +11,14 @@ import (
 // testprocPath is the helper program the daemon tests supervise.
 var testprocPath string
 
-// The test binary doubles as supd's trampoline, as the supd binary does.
+// The test binary doubles as supd's trampoline and guardian, as the supd
+// binary does.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == TrampolineArg {
 		os.Exit(TrampolineMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == GuardianArg {
+		os.Exit(GuardianMain(os.Args[2:]))
 	}
 	dir, err := os.MkdirTemp("", "supd-daemon-")
 	if err != nil {

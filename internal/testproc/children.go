@@ -18,7 +18,8 @@ type kid struct {
 
 // startChildren starts o.children sleeping grandchildren: in testproc's
 // process group, in a session of their own (-setsid), or double-forked into
-// one (-double-fork).
+// one (-double-fork) or into a process group of their own in testproc's
+// session (-double-fork-group).
 func startChildren(o *options) ([]kid, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -29,7 +30,9 @@ func startChildren(o *options) ([]kid, error) {
 		var k kid
 		switch {
 		case o.doubleFork:
-			k, err = doubleFork(self, o.childIgnoreTerm)
+			k, err = doubleFork(self, o.childIgnoreTerm, &syscall.SysProcAttr{Setsid: true})
+		case o.doubleForkGroup:
+			k, err = doubleFork(self, o.childIgnoreTerm, &syscall.SysProcAttr{Setpgid: true})
 		case o.setsid:
 			k, err = startSleeper(self, o.childIgnoreTerm, &syscall.SysProcAttr{Setsid: true})
 		default:
@@ -86,16 +89,17 @@ func spawnSleeper(self string, ignoreTerm bool, attr *syscall.SysProcAttr) (*exe
 	return cmd, k, err
 }
 
-// doubleFork starts a middle process in a new session, which starts the
-// sleeper, prints its pid and exits: the sleeper is left outside testproc's
-// process group and is reparented to the nearest subreaper.
-func doubleFork(self string, ignoreTerm bool) (kid, error) {
+// doubleFork starts a middle process with attr (a new session or process
+// group), which starts the sleeper, prints its pid and exits: the sleeper is
+// left outside testproc's process group and is reparented to the nearest
+// subreaper.
+func doubleFork(self string, ignoreTerm bool, attr *syscall.SysProcAttr) (kid, error) {
 	args := []string{"-middle"}
 	if ignoreTerm {
 		args = append(args, "-child-ignore-term")
 	}
 	cmd := exec.Command(self, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = attr
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {

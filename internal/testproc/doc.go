@@ -30,6 +30,12 @@
 //	-ignore-term       ignore SIGTERM
 //	-stopping          on SIGTERM send STOPPING=1 to $NOTIFY_SOCKET first
 //
+// Process group:
+//
+//	-join-group PGID   first of all setpgid(0, PGID), exiting 3 with the
+//	                   error on stderr if the kernel refuses (it does
+//	                   across sessions)
+//
 // Grandchildren (testproc re-executes itself):
 //
 //	-children N        start N grandchildren that sleep until killed
@@ -38,6 +44,9 @@
 //	-double-fork       double-fork them into a session of their own, so they
 //	                   leave the process group and are reparented to the
 //	                   nearest subreaper
+//	-double-fork-group double-fork them into a process group of their own
+//	                   in testproc's session (as a shell's background job
+//	                   does), reparented to the nearest subreaper
 //	-child-ignore-term the grandchildren ignore SIGTERM
 //
 // Files (each written once, atomically, after the grandchildren started):

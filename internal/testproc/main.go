@@ -13,6 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// exitRefused is the exit status of a -join-group that the kernel refused.
+const exitRefused = 3
+
 // options are testproc's flags.
 type options struct {
 	exit            int
@@ -25,6 +28,7 @@ type options struct {
 	children        int
 	setsid          bool
 	doubleFork      bool
+	doubleForkGroup bool
 	childIgnoreTerm bool
 	pidfile         string
 	addrFile        string
@@ -47,6 +51,7 @@ type options struct {
 	openFDs         int
 	blob            int64
 	printEvery      time.Duration
+	joinGroup       int
 	middle          bool // internal: the middle process of a double fork
 }
 
@@ -63,6 +68,7 @@ func parse(args []string) (*options, error) {
 	fs.IntVar(&o.children, "children", 0, "grandchildren to start")
 	fs.BoolVar(&o.setsid, "setsid", false, "grandchildren get a session of their own")
 	fs.BoolVar(&o.doubleFork, "double-fork", false, "double-fork grandchildren into a session of their own")
+	fs.BoolVar(&o.doubleForkGroup, "double-fork-group", false, "double-fork grandchildren into a process group of their own")
 	fs.BoolVar(&o.childIgnoreTerm, "child-ignore-term", false, "grandchildren ignore SIGTERM")
 	fs.StringVar(&o.pidfile, "pidfile", "", "write pids and start times here")
 	fs.StringVar(&o.addrFile, "addr-file", "", "write bound addresses here")
@@ -85,6 +91,7 @@ func parse(args []string) (*options, error) {
 	fs.IntVar(&o.openFDs, "open-fds", 0, "open this many more fds")
 	fs.Int64Var(&o.blob, "blob", 0, "write this many bytes with no newline")
 	fs.DurationVar(&o.printEvery, "print-every", 0, "print a line this often, for ever")
+	fs.IntVar(&o.joinGroup, "join-group", 0, "first setpgid(0, N), exiting 3 if refused")
 	fs.BoolVar(&o.middle, "middle", false, "internal: double-fork middle")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -105,6 +112,12 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testproc:", err)
 		os.Exit(2)
+	}
+	if o.joinGroup > 0 {
+		if err := unix.Setpgid(0, o.joinGroup); err != nil {
+			fmt.Fprintf(os.Stderr, "testproc: join process group %d: %v\n", o.joinGroup, err)
+			os.Exit(exitRefused)
+		}
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "testproc:", err)
