@@ -32,9 +32,10 @@ type cgroupRoot struct {
 // cgroup is one worker's cgroup, created fresh for one start: a process
 // cloned into a cgroup that was once cgroup.kill'ed dies at birth.
 type cgroup struct {
-	dir  string
-	path string // in /proc's terms, as cgroupRoot.path
-	fd   int    // open only until the clone, for CLONE_INTO_CGROUP; -1 after
+	dir    string
+	path   string // in /proc's terms, as cgroupRoot.path
+	fd     int    // open only until the clone, for CLONE_INTO_CGROUP; -1 after
+	memory bool   // it has memory.events
 }
 
 // mountPoint is a cgroup2 mount read from /proc/self/mountinfo.
@@ -236,7 +237,7 @@ func (r *cgroupRoot) create(name string) (*cgroup, error) {
 		os.Remove(dir)
 		return nil, fmt.Errorf("open cgroup: %w", err)
 	}
-	return &cgroup{dir: dir, path: path.Join(r.path, name), fd: fd}, nil
+	return &cgroup{dir: dir, path: path.Join(r.path, name), fd: fd, memory: r.memory}, nil
 }
 
 // closeFD closes the directory once the clone no longer needs it.
@@ -250,7 +251,7 @@ func (c *cgroup) closeFD() {
 // kill SIGKILLs every process in the cgroup at once. The kernel does it
 // atomically, so a process forking in a loop cannot escape.
 func (c *cgroup) kill() error {
-	err := os.WriteFile(filepath.Join(c.dir, "cgroup.kill"), []byte("1"), 0)
+	err := writeSysFile(c.dir+"/cgroup.kill", []byte("1"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // already removed: empty
 	}
@@ -259,7 +260,7 @@ func (c *cgroup) kill() error {
 
 // procs lists the pids in the cgroup.
 func (c *cgroup) procs() ([]int, error) {
-	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
+	b, err := readSysFile(c.dir + "/cgroup.procs")
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +276,10 @@ func (c *cgroup) procs() ([]int, error) {
 // oomKills reads how many processes the OOM killer ended in the cgroup; 0
 // without the memory controller.
 func (c *cgroup) oomKills() uint64 {
-	b, err := os.ReadFile(filepath.Join(c.dir, "memory.events"))
+	if !c.memory {
+		return 0 // no memory.events to read
+	}
+	b, err := readSysFile(c.dir + "/memory.events")
 	if err != nil {
 		return 0
 	}

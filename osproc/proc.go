@@ -213,6 +213,9 @@ func (p *Proc) cgroupOutside() []procStat {
 	}
 	var out []procStat
 	for _, pid := range pids {
+		if pid == p.pid {
+			continue // a session leader cannot leave its group
+		}
 		if st, err := readStat(pid); err == nil && st.pgid != p.pgid {
 			out = append(out, st)
 		}

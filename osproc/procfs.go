@@ -56,7 +56,7 @@ func parseStat(b []byte) (procStat, error) {
 }
 
 func readStat(pid int) (procStat, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := readSysFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return procStat{}, err
 	}
@@ -158,7 +158,7 @@ func childPids(pid int) []int {
 	}
 	var out []int
 	for _, t := range tasks {
-		b, err := os.ReadFile(dir + t.Name() + "/children")
+		b, err := readSysFile(dir + t.Name() + "/children")
 		if err != nil {
 			continue
 		}

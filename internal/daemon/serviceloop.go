@@ -39,6 +39,20 @@ func (d *daemon) watchService(ctx context.Context) {
 		treeReady = d.tree.Ready()
 	)
 	refresh := func() {
+		if d.started.Load() {
+			// After READY=1 only STATUS= is left to send, at most every
+			// statusEvery: a burst of changes (a stop of 1000 workers)
+			// costs one look at its end, not a ping of every owner and
+			// a walk of the tree per change.
+			if laterOn {
+				return
+			}
+			if wait := statusEvery - time.Since(sentAt); wait > 0 {
+				later.Reset(wait)
+				laterOn = true
+				return
+			}
+		}
 		pctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 		err := d.tree.Ping(pctx)
 		cancel()
