@@ -13,7 +13,7 @@ import (
 // bin holds the programs built for this run: supd, supctl, the floor, the
 // stamp helper (C, when a C compiler exists) and testproc.
 var bin struct {
-	dir, supd, supctl, floor, stamp, testproc string
+	dir, supd, supctl, floor, lines, stamp, testproc string
 }
 
 // profileDir, from $BENCH_PROFILE, is where each supd a benchmark starts
@@ -36,11 +36,12 @@ func buildAndRun(m *testing.M) int {
 	bin.supd = filepath.Join(dir, "supd")
 	bin.supctl = filepath.Join(dir, "supctl")
 	bin.floor = filepath.Join(dir, "floor")
+	bin.lines = filepath.Join(dir, "lines")
 	args := []string{"build", "-o", dir + "/"}
 	if profileDir != "" {
 		args = append(args, "-tags", "pprof")
 	}
-	build := exec.Command("go", append(args, "supd/cmd/supd", "supd/cmd/supctl", "supd/bench/floor")...)
+	build := exec.Command("go", append(args, "supd/cmd/supd", "supd/cmd/supctl", "supd/bench/floor", "supd/bench/lines")...)
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building: %v\n%s", err, out)
 		return 1

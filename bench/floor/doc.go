@@ -8,4 +8,6 @@
 //	floor spawn-seq N PROG [ARGS...] as spawn, but stop them one after
 //	                                 another in reverse order, each reaped
 //	                                 before the next is signalled (as supd does)
+//	floor copy FILE PROG [ARGS...]   run PROG with its stdout into a pipe and
+//	                                 copy the pipe into FILE until EOF
 package main

@@ -65,7 +65,7 @@ func TestAttackRotationRace(t *testing.T) {
 	}()
 	end := time.Now().Add(3 * time.Second)
 	for i := 0; time.Now().Before(end); i++ {
-		l.record(Stdout, texts(strings.Repeat("x", 20)))
+		l.record(Stdout, texts(strings.Repeat("x", 20)), "")
 		if b, _ := os.ReadFile(target); string(b) != "precious\n" {
 			t.Fatalf("after %d lines, supd appended to the planted target", i+1)
 		}
@@ -107,7 +107,7 @@ func TestFullDiskIsOneEpisode(t *testing.T) {
 	l := newLog(t, "w", config.WorkerLogs{File: name, MaxSize: 6 << 10, MaxFiles: 2, Compress: true, Ring: 1 << 20}, nil, slog.New(rec))
 	line := strings.Repeat("y", 200)
 	for range 3000 {
-		l.record(Stdout, texts(line, line))
+		l.record(Stdout, texts(line, line), "")
 	}
 	l.Close()
 	if n := rec.count(slog.LevelError); n != 1 {

@@ -10,16 +10,27 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const (
 	readSize = 64 << 10 // a pipe's default capacity
+	// bigRead is the read size, and the pipe's capacity, of a stream
+	// whose writer filled a read of readSize: a chatty worker then wakes
+	// supd once per MiB rather than once per 64 KiB.
+	bigRead = 1 << 20
 	// drainLimit bounds what a stopped capture still reads from a pipe that
 	// something keeps writing to.
 	drainLimit = 1 << 20
 )
 
-var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+// Read buffers come from pools only while data is ready, so an idle worker
+// pins none.
+var (
+	readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+	bigBufs  = sync.Pool{New: func() any { b := make([]byte, bigRead); return &b }}
+)
 
 // Capture is one run's output capture: a pipe for stdout and one for
 // stderr, each read by a goroutine that parks on the netpoller (no thread)
@@ -117,8 +128,9 @@ func (c *Capture) Stop() {
 	}
 }
 
-// read records the lines of one pipe until EOF or Stop. Buffers come from a
-// pool only while data is ready, so an idle worker pins none.
+// read records the lines of one pipe until EOF or Stop. A read's lines
+// share one string (see splitter.feed); when the read held whole lines
+// only, the file is given that string to write as it is.
 func (c *Capture) read(r *os.File, stream Stream) {
 	defer func() {
 		r.Close()
@@ -128,15 +140,15 @@ func (c *Capture) read(r *os.File, stream Stream) {
 	}()
 	sp := splitter{max: MaxLine}
 	var lines []Line
-	emit := func(text []byte, cut bool) {
-		lines = append(lines, Line{Text: string(text), Cut: cut})
+	emit := func(text string, cut bool) {
+		lines = append(lines, Line{Text: text, Cut: cut})
 	}
-	deliver := func() {
+	deliver := func(whole string) {
 		if len(lines) > 0 {
-			c.log.record(stream, lines)
+			c.log.record(stream, lines, whole)
 			clear(lines)
 			lines = lines[:0]
-			if cap(lines) > 1024 {
+			if cap(lines) > 16<<10 {
 				lines = nil // a burst of short lines must not pin memory
 			}
 		}
@@ -145,36 +157,44 @@ func (c *Capture) read(r *os.File, stream Stream) {
 	if err != nil {
 		return
 	}
+	pool := &readBufs
 	for {
-		bp, n, err := readReady(rc)
+		from := pool
+		bp, n, err := readReady(rc, from)
 		if n > 0 {
-			sp.feed((*bp)[:n], emit)
-			deliver()
+			deliver(sp.feed((*bp)[:n], emit))
+		}
+		if n > 0 && n == len(*bp) && pool == &readBufs {
+			// The writer is ahead: a bigger pipe lets it write on while
+			// supd reads, and bigger reads mean fewer wakeups. Best
+			// effort (pipe-max-size, the user's pipe pages).
+			rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, bigRead) })
+			pool = &bigBufs
 		}
 		if bp != nil {
-			readBufs.Put(bp)
+			from.Put(bp)
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				drain(rc, &sp, emit)
-				deliver()
+				deliver("")
 			}
 			break
 		}
 	}
 	sp.flush(emit)
-	deliver()
+	deliver("")
 }
 
 // readReady waits on the netpoller until the pipe is readable and reads it
-// into a pooled buffer. It returns io.EOF at the end.
-func readReady(rc syscall.RawConn) (bp *[]byte, n int, err error) {
+// into a buffer of pool. It returns io.EOF at the end.
+func readReady(rc syscall.RawConn, pool *sync.Pool) (bp *[]byte, n int, err error) {
 	var rerr error
 	err = rc.Read(func(fd uintptr) bool {
-		bp = readBufs.Get().(*[]byte)
+		bp = pool.Get().(*[]byte)
 		n, rerr = readFD(fd, *bp)
 		if rerr == syscall.EAGAIN {
-			readBufs.Put(bp)
+			pool.Put(bp)
 			bp = nil
 			return false
 		}
@@ -202,7 +222,7 @@ func readFD(fd uintptr, b []byte) (int, error) {
 }
 
 // drain reads what a stopped pipe still holds without waiting.
-func drain(rc syscall.RawConn, sp *splitter, emit func([]byte, bool)) {
+func drain(rc syscall.RawConn, sp *splitter, emit func(string, bool)) {
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
 	rc.Control(func(fd uintptr) {

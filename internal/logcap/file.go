@@ -129,12 +129,21 @@ var writeBufs = sync.Pool{New: func() any { return new([]byte) }}
 // would take it past maxSize, with one write per batch between rotations. A
 // cut piece is written as a line of its own: stdout and stderr share the
 // file, so the rest of a cut line may come after lines of the other stream.
-func (f *file) write(lines []Line) {
+//
+// whole, when not "", is the batch's text as the file takes it (see
+// Log.record): written as it is, without a copy, unless it must be split
+// by a rotation.
+func (f *file) write(lines []Line, whole string) {
 	if f.f == nil {
 		if err := f.open(); err != nil {
 			f.fail(err)
 			return
 		}
+	}
+	if n := int64(len(whole)); n > 0 && (f.maxSize <= 0 || f.size+n <= f.maxSize) {
+		f.size += n
+		f.finish(f.f.WriteString(whole))
+		return
 	}
 	bp := writeBufs.Get().(*[]byte)
 	defer func() {
@@ -162,7 +171,12 @@ func (f *file) write(lines []Line) {
 		f.size += n
 	}
 	*bp = buf
-	if _, err := f.f.Write(buf); err != nil {
+	f.finish(f.f.Write(buf))
+}
+
+// finish ends a batch's write: a failure, or the end of an episode of them.
+func (f *file) finish(_ int, err error) {
+	if err != nil {
 		f.fail(err)
 		return
 	}

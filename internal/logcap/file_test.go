@@ -52,8 +52,8 @@ func TestFileRaw(t *testing.T) {
 	os.MkdirAll(filepath.Dir(name), 0o755)
 	os.WriteFile(name, []byte("from before\n"), 0o644)
 	l := newLog(t, "web/api", config.WorkerLogs{File: name, MaxSize: 1 << 20, Ring: 1 << 20}, nil, nil)
-	l.record(Stdout, texts("out 1", "", "out 2"))
-	l.record(Stderr, []Line{{Text: "long", Cut: true}, {Text: "er"}})
+	l.record(Stdout, texts("out 1", "", "out 2"), "")
+	l.record(Stderr, []Line{{Text: "long", Cut: true}, {Text: "er"}}, "")
 	l.Close()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -117,42 +117,58 @@ func TestFileRotation(t *testing.T) {
 			"w.log": lineRange(10, 10), "w.log.1.gz": lineRange(7, 9), "w.log.2.gz": lineRange(4, 6), "w.log.3.gz": lineRange(1, 3)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := config.WorkerLogs{File: filepath.Join(dir, "w.log"), MaxSize: 24, MaxFiles: tt.maxFiles, Compress: tt.compress, Ring: 1 << 20}
-			l := newLog(t, "w", cfg, nil, nil)
-			all := lineRange(1, 10)
-			for len(all) > 0 {
-				n := min(tt.batch, len(all))
-				l.record(Stdout, texts(all[:n]...))
-				all = all[n:]
+		// As read from a pipe, a batch comes whole (the file may write it
+		// as it is, unless a rotation splits it) or not.
+		for _, whole := range []bool{false, true} {
+			name := tt.name
+			if whole {
+				name += ", whole"
 			}
-			l.Close() // waits for compression
-			ents, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, e := range ents {
-				names = append(names, e.Name())
-			}
-			var wantNames []string
-			for n := range tt.want {
-				wantNames = append(wantNames, n)
-			}
-			slices.Sort(wantNames)
-			if !slices.Equal(names, wantNames) {
-				t.Fatalf("files %q, want %q", names, wantNames)
-			}
-			for n, want := range tt.want {
-				if got := readLogFile(t, filepath.Join(dir, n)); !slices.Equal(got, want) {
-					t.Errorf("%s = %q, want %q", n, got, want)
-				}
-			}
-			if got := len(l.Tail(-1)); got != 10 {
-				t.Errorf("ring has %d lines", got)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				checkRotation(t, tt.maxFiles, tt.compress, tt.batch, whole, tt.want)
+			})
+		}
+	}
+}
+
+func checkRotation(t *testing.T, maxFiles int, compress bool, batch int, whole bool, want map[string][]string) {
+	dir := t.TempDir()
+	cfg := config.WorkerLogs{File: filepath.Join(dir, "w.log"), MaxSize: 24, MaxFiles: maxFiles, Compress: compress, Ring: 1 << 20}
+	l := newLog(t, "w", cfg, nil, nil)
+	all := lineRange(1, 10)
+	for len(all) > 0 {
+		n := min(batch, len(all))
+		text := ""
+		if whole {
+			text = strings.Join(all[:n], "\n") + "\n"
+		}
+		l.record(Stdout, texts(all[:n]...), text)
+		all = all[n:]
+	}
+	l.Close() // waits for compression
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	var wantNames []string
+	for n := range want {
+		wantNames = append(wantNames, n)
+	}
+	slices.Sort(wantNames)
+	if !slices.Equal(names, wantNames) {
+		t.Fatalf("files %q, want %q", names, wantNames)
+	}
+	for n, want := range want {
+		if got := readLogFile(t, filepath.Join(dir, n)); !slices.Equal(got, want) {
+			t.Errorf("%s = %q, want %q", n, got, want)
+		}
+	}
+	if got := len(l.Tail(-1)); got != 10 {
+		t.Errorf("ring has %d lines", got)
 	}
 }
 
@@ -178,22 +194,22 @@ func TestFileFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l.record(Stdout, texts("ok-1"))
+	l.record(Stdout, texts("ok-1"), "")
 	breakDir()
 	// The open file still takes lines; the rotation at 16 bytes fails.
 	for i := range 5 {
-		l.record(Stdout, texts(fmt.Sprintf("lost-%d", i)))
+		l.record(Stdout, texts(fmt.Sprintf("lost-%d", i)), "")
 	}
 	if n := rec.count(slog.LevelError); n != 1 {
 		t.Fatalf("%d errors logged in one episode, want 1", n)
 	}
 	os.Remove(dir)
-	l.record(Stdout, texts("back"))
+	l.record(Stdout, texts("back"), "")
 	if n := rec.count(slog.LevelInfo); n != 0 {
 		t.Fatalf("%d recoveries logged at once, want none before %v", n, sustain)
 	}
 	now = now.Add(sustain)
-	l.record(Stdout, texts("still"))
+	l.record(Stdout, texts("still"), "")
 	if n := rec.count(slog.LevelInfo); n != 1 {
 		t.Fatalf("%d recoveries logged after %v, want 1", n, sustain)
 	}
@@ -202,7 +218,7 @@ func TestFileFailure(t *testing.T) {
 	}
 	breakDir()
 	for i := range 3 {
-		l.record(Stdout, texts(fmt.Sprintf("again-%d", i)))
+		l.record(Stdout, texts(fmt.Sprintf("again-%d", i)), "")
 	}
 	if n := rec.count(slog.LevelError); n != 2 {
 		t.Fatalf("%d errors logged over two episodes, want 2", n)

@@ -27,9 +27,9 @@ func TestFollowerLag(t *testing.T) {
 			defer fast.Close()
 
 			for range tt.burst {
-				l.record(Stdout, texts("x"))
+				l.record(Stdout, texts("x"), "")
 			}
-			l.record(Stdout, texts("after"))
+			l.record(Stdout, texts("after"), "")
 
 			for i := range tt.wantFirst {
 				if ln := recvLine(t, slow); ln.Seq != uint64(i+1) {
@@ -40,7 +40,7 @@ func TestFollowerLag(t *testing.T) {
 			if lost > 0 {
 				// The line after the burst was dropped too; the next one
 				// comes with the marker.
-				l.record(Stdout, texts("next"))
+				l.record(Stdout, texts("next"), "")
 				m := recvLine(t, slow)
 				if m.Lagged != uint64(lost+1) || m.Seq != 0 {
 					t.Fatalf("marker %+v, want Lagged %d", m, lost+1)
@@ -65,7 +65,7 @@ func TestFollowerCloseTwice(t *testing.T) {
 	_, f := l.Follow(context.Background(), 0, 0)
 	f.Close()
 	f.Close()
-	l.record(Stdout, texts("x")) // must not be queued on the closed follower
+	l.record(Stdout, texts("x"), "") // must not be queued on the closed follower
 	waitClosed(t, f)
 }
 
@@ -84,7 +84,7 @@ func TestFollowerHoldsOnlyPending(t *testing.T) {
 		t.Fatalf("a new follower holds room for %d lines", n)
 	}
 	for range 1000 {
-		l.record(Stdout, texts("x"))
+		l.record(Stdout, texts("x"), "")
 	}
 	if n := held(); n < 1000 {
 		t.Fatalf("room for %d lines with 1000 pending", n)

@@ -68,13 +68,13 @@ func TestForwardWholeLines(t *testing.T) {
 				if i%3 == 0 {
 					stream = Stderr
 				}
-				l.record(stream, texts(fmt.Sprintf("%s-%d-%s", path, i, strings.Repeat("z", i%100))))
+				l.record(stream, texts(fmt.Sprintf("%s-%d-%s", path, i, strings.Repeat("z", i%100))), "")
 			}
 		})
 	}
 	// Not forwarded.
 	quiet := newLog(t, "quiet", ringOnly(1<<20), fw, nil)
-	quiet.record(Stdout, texts("silence"))
+	quiet.record(Stdout, texts("silence"), "")
 	wg.Wait()
 	fw.Close()
 
@@ -131,7 +131,7 @@ func TestForwardBlockedOutput(t *testing.T) {
 	defer fw.Close()
 	l := newLog(t, "w", forwarding(), fw, nil)
 
-	l.record(Stdout, texts("first"))
+	l.record(Stdout, texts("first"), "")
 	select {
 	case <-w.entered:
 	case <-testDeadline():
@@ -141,7 +141,7 @@ func TestForwardBlockedOutput(t *testing.T) {
 	go func() {
 		defer close(recorded)
 		for i := range 100 {
-			l.record(Stdout, texts(fmt.Sprintf("line %03d padding", i)))
+			l.record(Stdout, texts(fmt.Sprintf("line %03d padding", i)), "")
 		}
 	}()
 	select {
@@ -167,7 +167,7 @@ func TestForwardBlockedOutput(t *testing.T) {
 			t.Fatalf("no marker in %q", w.buf.String())
 		}
 	}
-	l.record(Stdout, texts("after"))
+	l.record(Stdout, texts("after"), "")
 	fw.Close()
 
 	var want strings.Builder
@@ -182,7 +182,7 @@ func TestForwardBlockedOutput(t *testing.T) {
 	}
 
 	// After Close, lines are dropped rather than written.
-	l.record(Stdout, texts("late"))
+	l.record(Stdout, texts("late"), "")
 	if strings.Contains(w.buf.String(), "late") {
 		t.Error("line written after Close")
 	}

@@ -61,7 +61,7 @@ func TestHubTail(t *testing.T) {
 		{"web/api", "1"}, {"db", "2"}, {"web/db", "3"}, {"webhooks", "4"},
 		{"web/api", "5"}, {"web/db", "6"}, {"db", "7"}, {"web/api", "8"},
 	} {
-		logs[r.path].record(Stdout, texts(r.text))
+		logs[r.path].record(Stdout, texts(r.text), "")
 	}
 	tests := []struct {
 		n     int
@@ -100,23 +100,23 @@ func TestHubAddRemove(t *testing.T) {
 // in it, including one added later, and none of the others.
 func TestHubFollow(t *testing.T) {
 	h, logs := newHub(t, "web/api", "web/db", "webhooks")
-	logs["web/api"].record(Stdout, texts("old1"))
-	logs["web/db"].record(Stdout, texts("old2"))
-	logs["webhooks"].record(Stdout, texts("old3"))
+	logs["web/api"].record(Stdout, texts("old1"), "")
+	logs["web/db"].record(Stdout, texts("old2"), "")
+	logs["webhooks"].record(Stdout, texts("old3"), "")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	tail, f := h.Follow(ctx, 5, 0, "web")
 	if got := pathText(tail); !slices.Equal(got, []string{"web/api old1", "web/db old2"}) {
 		t.Fatalf("tail %q", got)
 	}
-	logs["webhooks"].record(Stdout, texts("not followed"))
-	logs["web/db"].record(Stderr, texts("live1"))
+	logs["webhooks"].record(Stdout, texts("not followed"), "")
+	logs["web/db"].record(Stderr, texts("live1"), "")
 	added := newLog(t, "web/new", ringOnly(1<<20), nil, nil)
 	if err := h.Add(added); err != nil {
 		t.Fatal(err)
 	}
-	added.record(Stdout, texts("live2"))
-	logs["web/api"].record(Stdout, texts("live3"))
+	added.record(Stdout, texts("live2"), "")
+	logs["web/api"].record(Stdout, texts("live3"), "")
 
 	var got []string
 	for range 3 {
@@ -140,7 +140,7 @@ func TestHubFollow(t *testing.T) {
 		t.Errorf("hub still holds %d followers", n)
 	}
 	for p, l := range logs {
-		l.record(Stdout, texts("after close"))
+		l.record(Stdout, texts("after close"), "")
 		l.mu.Lock()
 		n := len(l.followers)
 		l.mu.Unlock()
@@ -174,7 +174,7 @@ func TestHubFollowCloseRace(t *testing.T) {
 		})
 		wg.Go(func() {
 			for j := range 200 {
-				logs[[]string{"web/a", "web/b"}[(i+j)%2]].record(Stdout, texts("x"))
+				logs[[]string{"web/a", "web/b"}[(i+j)%2]].record(Stdout, texts("x"), "")
 			}
 		})
 	}

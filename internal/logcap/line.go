@@ -2,6 +2,7 @@ package logcap
 
 import (
 	"bytes"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -55,48 +56,77 @@ type splitter struct {
 	partial []byte
 }
 
-// feed splits data into lines and calls emit for each complete line and each
-// cut piece. The text passed to emit is only valid during the call.
-func (s *splitter) feed(data []byte, emit func(text []byte, cut bool)) {
-	for len(data) > 0 {
+// feed splits data into lines and calls emit for each complete line and
+// each cut piece. The lines that data holds whole share one string, made
+// with one copy per feed rather than one per line. feed returns that string
+// when it is exactly the lines emitted, each with its newline (nothing was
+// pending from before and nothing was cut): a file can take it as it is.
+func (s *splitter) feed(data []byte, emit func(text string, cut bool)) (whole string) {
+	plain := true
+	if len(s.partial) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
 			s.partial = append(s.partial, data...)
 			s.cutPartial(emit)
-			return
+			return ""
 		}
-		line := data[:i]
-		data = data[i+1:]
-		if len(s.partial) > 0 {
-			s.partial = append(s.partial, line...)
-			line = s.partial
-		}
-		for len(line) > s.max {
-			n := cutAt(line, s.max)
-			emit(line[:n], true)
-			line = line[n:]
-		}
-		emit(line, false)
+		s.partial = append(s.partial, data[:i]...)
+		s.emitLine(string(s.partial), emit)
 		s.resetPartial()
+		data = data[i+1:]
+		plain = false
 	}
+	if last := bytes.LastIndexByte(data, '\n'); last >= 0 {
+		whole = string(data[:last+1])
+		for rest := whole; len(rest) > 0; {
+			i := strings.IndexByte(rest, '\n')
+			if i > s.max {
+				plain = false
+			}
+			s.emitLine(rest[:i], emit)
+			rest = rest[i+1:]
+		}
+		data = data[last+1:]
+	}
+	if len(data) > 0 {
+		s.partial = append(s.partial, data...)
+		if len(s.partial) > s.max {
+			plain = false
+		}
+		s.cutPartial(emit)
+	}
+	if !plain {
+		return ""
+	}
+	return whole
+}
+
+// emitLine emits a complete line, in pieces of at most max bytes.
+func (s *splitter) emitLine(line string, emit func(text string, cut bool)) {
+	for len(line) > s.max {
+		n := cutAt(line, s.max)
+		emit(line[:n], true)
+		line = line[n:]
+	}
+	emit(line, false)
 }
 
 // flush emits the unfinished line, if any: a last line without newline is
 // still a line.
-func (s *splitter) flush(emit func(text []byte, cut bool)) {
+func (s *splitter) flush(emit func(text string, cut bool)) {
 	if len(s.partial) > 0 {
-		emit(s.partial, false)
+		emit(string(s.partial), false)
 	}
 	s.partial = nil
 }
 
 // cutPartial emits pieces of the unfinished line while it is longer than
 // max. A line of exactly max bytes stays whole: its newline may come next.
-func (s *splitter) cutPartial(emit func(text []byte, cut bool)) {
+func (s *splitter) cutPartial(emit func(text string, cut bool)) {
 	p := s.partial
 	for len(p) > s.max {
 		n := cutAt(p, s.max)
-		emit(p[:n], true)
+		emit(string(p[:n]), true)
 		p = p[n:]
 	}
 	if len(p) < len(s.partial) {
@@ -116,7 +146,7 @@ func (s *splitter) resetPartial() {
 
 // cutAt returns where to cut b, which is longer than max: at max, or a few
 // bytes earlier so as not to split a UTF-8 sequence.
-func cutAt(b []byte, max int) int {
+func cutAt[T string | []byte](b T, max int) int {
 	for n := max; n > max-utf8.UTFMax && n > 0; n-- {
 		if utf8.RuneStart(b[n]) {
 			return n

@@ -40,7 +40,7 @@ func TestSplitter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []piece
-			emit := func(b []byte, cut bool) { got = append(got, piece{string(b), cut}) }
+			emit := func(b string, cut bool) { got = append(got, piece{b, cut}) }
 			sp := splitter{max: tt.max}
 			for _, c := range tt.chunks {
 				sp.feed([]byte(c), emit)
@@ -59,7 +59,7 @@ func TestSplitterByteByByte(t *testing.T) {
 	in := "short\n" + strings.Repeat("x", 25) + "\n\n" + strings.Repeat("y", 10) + "\nend"
 	var got []piece
 	sp := splitter{max: 10}
-	emit := func(b []byte, cut bool) { got = append(got, piece{string(b), cut}) }
+	emit := func(b string, cut bool) { got = append(got, piece{b, cut}) }
 	for i := range len(in) {
 		sp.feed([]byte{in[i]}, emit)
 	}
@@ -76,5 +76,36 @@ func TestSplitterByteByByte(t *testing.T) {
 	}
 	if b.String() != in+"\n" {
 		t.Errorf("rejoined %q, want %q", b.String(), in+"\n")
+	}
+}
+
+// TestSplitterWhole checks what feed returns: the read's lines as one
+// string with their newlines, only when that is exactly what it emitted.
+func TestSplitterWhole(t *testing.T) {
+	tests := []struct {
+		name   string
+		max    int
+		chunks []string
+		want   []string // per feed
+	}{
+		{"whole lines", 8, []string{"a\nbc\n", "\n"}, []string{"a\nbc\n", "\n"}},
+		{"partial after", 8, []string{"a\nb"}, []string{"a\n"}},
+		{"partial before", 8, []string{"a", "b\nc\n"}, []string{"", ""}},
+		{"no newline", 8, []string{"ab"}, []string{""}},
+		{"a cut line", 4, []string{"ab\nabcdef\n"}, []string{""}},
+		{"a cut partial", 4, []string{"ab\nabcdef"}, []string{""}},
+		{"exactly max", 4, []string{"abcd\n"}, []string{"abcd\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := splitter{max: tt.max}
+			var got []string
+			for _, c := range tt.chunks {
+				got = append(got, sp.feed([]byte(c), func(string, bool) {}))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("feeds returned %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

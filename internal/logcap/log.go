@@ -116,7 +116,9 @@ func (l *Log) Close() {
 // record stores a batch of lines of one stream, read together: it numbers
 // and stamps them, keeps them in the ring, hands them to followers, appends
 // them to the file and forwards them. Nothing here waits on a reader.
-func (l *Log) record(stream Stream, lines []Line) {
+// whole, when not "", is the batch as the file takes it: each line's text
+// and newline, in order.
+func (l *Log) record(stream Stream, lines []Line, whole string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// Stamped under the lock so that time order and Seq order agree.
@@ -129,7 +131,7 @@ func (l *Log) record(stream Stream, lines []Line) {
 		l.followers = slices.DeleteFunc(l.followers, func(f *Follower) bool { return !f.push(*ln) })
 	}
 	if l.file != nil {
-		l.file.write(lines)
+		l.file.write(lines, whole)
 	}
 	if l.forward && l.fwd != nil {
 		l.fwd.add(lines)

@@ -13,8 +13,8 @@ import (
 
 func TestLogTail(t *testing.T) {
 	l := newLog(t, "w", ringOnly(1<<20), nil, nil)
-	l.record(Stdout, texts("a", "b"))
-	l.record(Stderr, texts("c"))
+	l.record(Stdout, texts("a", "b"), "")
+	l.record(Stderr, texts("c"), "")
 	tests := []struct {
 		n    int
 		want []string
@@ -50,7 +50,7 @@ func TestLogUpdate(t *testing.T) {
 	dir := t.TempDir()
 	l := newLog(t, "w", ringOnly(10*(1+entryCost)), nil, nil)
 	for range 10 {
-		l.record(Stdout, texts("x"))
+		l.record(Stdout, texts("x"), "")
 	}
 
 	// Shrinking the ring drops the oldest lines.
@@ -68,7 +68,7 @@ func TestLogUpdate(t *testing.T) {
 	if err := l.Update(bad); err == nil {
 		t.Fatal("Update with an unwritable file succeeded")
 	}
-	l.record(Stdout, texts("y"))
+	l.record(Stdout, texts("y"), "")
 	if got := l.Tail(-1); len(got) != 3 {
 		t.Fatalf("ring changed by a failed update: %d lines", len(got))
 	}
@@ -78,12 +78,12 @@ func TestLogUpdate(t *testing.T) {
 	if err := l.Update(good); err != nil {
 		t.Fatal(err)
 	}
-	l.record(Stdout, texts("z"))
+	l.record(Stdout, texts("z"), "")
 	other := config.WorkerLogs{File: filepath.Join(dir, "other.log"), Ring: 1 << 20, MaxSize: 1 << 20}
 	if err := l.Update(other); err != nil {
 		t.Fatal(err)
 	}
-	l.record(Stdout, texts("q"))
+	l.record(Stdout, texts("q"), "")
 	l.Close()
 	for name, want := range map[string]string{"w.log": "z\n", "other.log": "q\n"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -100,13 +100,13 @@ func TestLogUpdate(t *testing.T) {
 // line, with no gap and no repeat.
 func TestLogFollow(t *testing.T) {
 	l := newLog(t, "w", ringOnly(1<<20), nil, nil)
-	l.record(Stdout, texts("1", "2", "3"))
+	l.record(Stdout, texts("1", "2", "3"), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	tail, f := l.Follow(ctx, 2, 0)
 	if got := strings.Join(textsOf(tail), ","); got != "2,3" {
 		t.Fatalf("tail %q", got)
 	}
-	l.record(Stderr, texts("4", "5"))
+	l.record(Stderr, texts("4", "5"), "")
 	for _, want := range []string{"4", "5"} {
 		if ln := recvLine(t, f); ln.Text != want || ln.Stream != Stderr || ln.Path != "w" {
 			t.Fatalf("got %+v, want %q", ln, want)
@@ -115,7 +115,7 @@ func TestLogFollow(t *testing.T) {
 	cancel()
 	waitClosed(t, f)
 	// Let go of at the next line.
-	l.record(Stdout, texts("6"))
+	l.record(Stdout, texts("6"), "")
 	l.mu.Lock()
 	n := len(l.followers)
 	l.mu.Unlock()
@@ -141,9 +141,9 @@ func TestLastSinceKeepsOneRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	l.record(Stdout, []Line{{Text: "old 1"}, {Text: "old 2"}})
+	l.record(Stdout, []Line{{Text: "old 1"}, {Text: "old 2"}}, "")
 	mark := l.Seq()
-	l.record(Stdout, []Line{{Text: "new 1"}})
+	l.record(Stdout, []Line{{Text: "new 1"}}, "")
 	if got := l.LastSince(10, mark); len(got) != 1 || got[0] != "new 1" {
 		t.Fatalf("LastSince = %q, want only the new run's line", got)
 	}

@@ -18,18 +18,18 @@ func TestReopenAfterAnOutsideRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	l.record(Stdout, texts("before"))
+	l.record(Stdout, texts("before"), "")
 	if err := os.Rename(name, name+".1"); err != nil {
 		t.Fatal(err)
 	}
-	l.record(Stdout, texts("moved"))
+	l.record(Stdout, texts("moved"), "")
 	if err := l.Reopen(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(name); err != nil {
 		t.Fatalf("Reopen did not create the file at once: %v", err)
 	}
-	l.record(Stdout, texts("after"))
+	l.record(Stdout, texts("after"), "")
 	for file, want := range map[string]string{name + ".1": "before\nmoved\n", name: "after\n"} {
 		b, err := os.ReadFile(file)
 		if err != nil || string(b) != want {
@@ -46,7 +46,7 @@ func TestReopenAfterAnOutsideRotation(t *testing.T) {
 	if err := l.Reopen(); err == nil {
 		t.Error("Reopen into a missing folder succeeded")
 	}
-	l.record(Stdout, texts("kept"))
+	l.record(Stdout, texts("kept"), "")
 	if tail := l.Tail(1); len(tail) != 1 || tail[0].Text != "kept" {
 		t.Errorf("ring tail %v", tail)
 	}

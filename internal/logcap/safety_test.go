@@ -38,7 +38,7 @@ func wantRefused(t *testing.T, name, why string) {
 	go func() {
 		l, err := NewLog("w", cfg, nil, nil)
 		if err == nil {
-			l.record(Stdout, texts("through the log"))
+			l.record(Stdout, texts("through the log"), "")
 			l.Close()
 		}
 		done <- err
@@ -169,7 +169,7 @@ func TestLogFolders(t *testing.T) {
 			}
 			name := filepath.Join(dir, "w.log")
 			l := newLog(t, "w", config.WorkerLogs{File: name, Ring: 1 << 10}, nil, nil)
-			l.record(Stdout, texts("ok"))
+			l.record(Stdout, texts("ok"), "")
 			fi, err := os.Lstat(name)
 			if err != nil {
 				t.Fatal(err)
@@ -186,7 +186,7 @@ func TestLogFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := newLog(t, "w", config.WorkerLogs{File: filepath.Join(link, "w.log"), Ring: 1 << 10}, nil, nil)
-	l.record(Stdout, texts("through a linked folder"))
+	l.record(Stdout, texts("through a linked folder"), "")
 	l.Close()
 	if b, err := os.ReadFile(filepath.Join(real, "w.log")); err != nil || string(b) != "through a linked folder\n" {
 		t.Errorf("file in the linked folder: %q (%v)", b, err)
@@ -210,7 +210,7 @@ func TestRotationRefusesAPlantedFile(t *testing.T) {
 	}
 	l.mu.Unlock()
 	for i := range 5 {
-		l.record(Stdout, texts(fmt.Sprintf("line-%d-padding", i)))
+		l.record(Stdout, texts(fmt.Sprintf("line-%d-padding", i)), "")
 	}
 	if n := rec.count(slog.LevelError); n != 1 {
 		t.Errorf("%d errors logged, want 1", n)
@@ -235,8 +235,8 @@ func TestCompressionRefusesAPlantedFile(t *testing.T) {
 		}
 	}
 	l.mu.Unlock()
-	l.record(Stdout, texts("first-line-padding"))
-	l.record(Stdout, texts("second-line-padding"))
+	l.record(Stdout, texts("first-line-padding"), "")
+	l.record(Stdout, texts("second-line-padding"), "")
 	l.Close()
 	if n := rec.count(slog.LevelError); n != 1 {
 		t.Errorf("%d errors logged, want 1", n)
