@@ -145,6 +145,7 @@ func Run(ctx context.Context, o Options) int {
 		log.Error("preparing process supervision", "err", err)
 		return ExitFailed
 	}
+	checkFDLimit(log, cfg)
 	// Without a guardian supd still runs its tree: its workers still die
 	// with it (parent-death signal) and its next start kills what they
 	// left in their cgroups, as before there was a guardian.

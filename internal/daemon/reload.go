@@ -105,6 +105,7 @@ func (r *reloader) reloadLocked(ctx context.Context, trigger string, dryRun, ten
 		return api.Plan{}, err
 	}
 	r.cfg.Store(next)
+	checkFDLimit(d.log, next)
 	summary := planSummary(plan)
 	for _, n := range out.Notes {
 		d.log.Warn("reload", "note", n)
