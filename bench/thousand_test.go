@@ -21,7 +21,9 @@ const (
 // RSS then, its CPU time and wakeups (context switches) over 10 idle
 // seconds, and the time to stop them all — each against the floor: one Go
 // process that fork-execs the same 1000 sleeps and kills them, all at once
-// or, as supd must (SPEC §2.1), one after another in reverse order.
+// or, as supd must by default (SPEC §2.1), one after another in reverse
+// order; then the same tree with `stop: parallel` against the floor's stop
+// of all at once.
 func BenchmarkThousandWorkers(b *testing.B) {
 	for range b.N {
 		f := runFloor(b, "spawn", idle)
@@ -55,6 +57,15 @@ func BenchmarkThousandWorkers(b *testing.B) {
 		b.ReportMetric(up.Seconds()/f.up.Seconds(), "up-ratio")
 		b.ReportMetric(fseq.down.Seconds()*1000, "floor-seq-stop-ms")
 		b.ReportMetric(down.Seconds()/fseq.down.Seconds(), "seq-stop-ratio")
+
+		// The same tree with `stop: parallel`, against the floor's stop
+		// of all at once.
+		ps := startSupd(b, strings.Replace(yaml.String(), "start: parallel\n", "start: parallel\n  stop: parallel\n", 1))
+		ps.waitLog(b, "path=/ state=running", 60*time.Second)
+		time.Sleep(time.Second)
+		pdown := ps.stop(b)
+		b.ReportMetric(pdown.Seconds()*1000, "par-stop-ms")
+		b.ReportMetric(pdown.Seconds()/f.down.Seconds(), "par-stop-ratio")
 	}
 }
 
@@ -68,8 +79,13 @@ type floorRun struct {
 // "spawn-seq" (stops one after another, as supd must), measuring idle
 // usage over wait (none when 0).
 func runFloor(b *testing.B, mode string, wait time.Duration) floorRun {
+	return runFloorN(b, mode, workers, wait)
+}
+
+// runFloorN is runFloor with n processes.
+func runFloorN(b *testing.B, mode string, n int, wait time.Duration) floorRun {
 	b.Helper()
-	cmd := exec.Command(bin.floor, mode, strconv.Itoa(workers), "sleep", "3600")
+	cmd := exec.Command(bin.floor, mode, strconv.Itoa(n), "sleep", "3600")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
