@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -28,6 +29,33 @@ type logQ struct {
 	dropped int
 	wake    chan struct{} // capacity 1
 	idle    chan struct{} // closed and replaced whenever the queue empties
+	out     *batchWriter  // what the handlers write to; flushed after each batch
+}
+
+// batchWriter gathers the lines the handlers write for one batch, so that
+// a batch costs one write to supd's stderr rather than one per line (a
+// stop of 1000 workers logs 2000). Only the writer goroutine uses it.
+type batchWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (b *batchWriter) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// flush writes what the batch gathered; a failed write is dropped, as a
+// handler's would be.
+func (b *batchWriter) flush() {
+	if len(b.buf) > 0 {
+		_, _ = b.w.Write(b.buf)
+	}
+	if cap(b.buf) > 64<<10 {
+		b.buf = nil
+		return
+	}
+	b.buf = b.buf[:0]
 }
 
 type queued struct {
@@ -35,8 +63,10 @@ type queued struct {
 	r slog.Record
 }
 
-func newAsyncHandler(next slog.Handler) *asyncHandler {
-	q := &logQ{wake: make(chan struct{}, 1), idle: make(chan struct{})}
+func newAsyncHandler(w io.Writer, handler func(io.Writer) slog.Handler) *asyncHandler {
+	bw := &batchWriter{w: w}
+	next := handler(bw)
+	q := &logQ{wake: make(chan struct{}, 1), idle: make(chan struct{}), out: bw}
 	go q.write()
 	return &asyncHandler{next: next, q: q}
 }
@@ -108,6 +138,7 @@ func (q *logQ) write() {
 				r := slog.NewRecord(time.Now(), slog.LevelWarn, fmt.Sprintf("supd's log fell behind: %d lines dropped", dropped), 0)
 				_ = batch[0].h.Handle(context.Background(), r)
 			}
+			q.out.flush()
 		}
 	}
 }

@@ -22,9 +22,9 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(newAsyncHandler(slog.NewTextHandler(w, opts))), nil
+		return slog.New(newAsyncHandler(w, func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, opts) })), nil
 	case "json":
-		return slog.New(newAsyncHandler(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(newAsyncHandler(w, func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, opts) })), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
