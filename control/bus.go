@@ -30,12 +30,12 @@ type Bus struct {
 // follower is one Follow. Publish queues events (under the Bus's mu); its
 // pump goroutine hands them to out, one at a time, as the reader takes them.
 type follower struct {
-	q       []api.Event // waiting; guarded by the Bus's mu, as are the next two
-	pending int         // queued and not yet taken by the reader, q and the pump's batch
-	ended   bool        // nothing more is queued: out closes once q is sent
-	wake  chan struct{} // capacity 1: "q has something"
-	stop  chan struct{} // closed by stop or ctx: out closes at once
-	out   chan api.Event
+	q       []api.Event   // waiting; guarded by the Bus's mu, as are the next two
+	pending int           // queued and not yet taken by the reader, q and the pump's batch
+	ended   bool          // nothing more is queued: out closes once q is sent
+	wake    chan struct{} // capacity 1: "q has something"
+	stop    chan struct{} // closed by stop or ctx: out closes at once
+	out     chan api.Event
 }
 
 // NewBus returns a Bus that keeps the last history events and gives each

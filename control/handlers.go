@@ -302,6 +302,34 @@ func stream[T any](s *Server, w http.ResponseWriter, r *http.Request, ch <-chan 
 		case <-r.Context().Done():
 			return
 		case <-s.stopping:
+			drain(s, rc, enc, ch)
+			return
+		}
+	}
+}
+
+// drainGrace is how long a stream may go on at the server's stop with what
+// is still on its way (a shutdown's last events), while values keep coming.
+const drainGrace = 200 * time.Millisecond
+
+// drain writes what ch still brings as the server stops, until ch closes
+// or nothing came for drainGrace.
+func drain[T any](s *Server, rc *http.ResponseController, enc *json.Encoder, ch <-chan T) {
+	defer rc.Flush()
+	t := time.NewTimer(drainGrace)
+	defer t.Stop()
+	for {
+		select {
+		case v, ok := <-ch:
+			if !ok {
+				return
+			}
+			_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+			if enc.Encode(v) != nil {
+				return
+			}
+			t.Reset(drainGrace)
+		case <-t.C:
 			return
 		}
 	}

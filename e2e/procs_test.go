@@ -148,8 +148,9 @@ func readPidfile(file string) []pidLine {
 	var out []pidLine
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
+		// testproc writes "pid start"; a shell worker writes the pid alone.
 		var l pidLine
-		if _, err := fmt.Sscanf(sc.Text(), "%d %d", &l.pid, &l.start); err != nil {
+		if n, _ := fmt.Sscanf(sc.Text(), "%d %d", &l.pid, &l.start); n == 0 {
 			return nil
 		}
 		out = append(out, l)

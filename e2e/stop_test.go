@@ -123,7 +123,8 @@ func TestStopModes(t *testing.T) {
 			ev.wait(m, "s stopped", 10*time.Second, into("s", api.StateStopped))
 			var got []string
 			for _, e := range ev.since(m) {
-				if e.Kind == api.EventState && strings.HasPrefix(e.Path, "s/") {
+				// Only the stop's changes: the start's may still be arriving.
+				if e.Kind == api.EventState && strings.HasPrefix(e.Path, "s/") && (e.New == api.StateStopping || e.New == api.StateStopped) {
 					got = append(got, e.Path[2:]+":"+string(e.New))
 				}
 			}

@@ -276,6 +276,9 @@ func (d *daemon) run(ctx context.Context) int {
 	}
 	bg.Go(func() { d.watchService(serveCtx) })
 	defer func() {
+		// The event followers end once they have the tree's last events;
+		// then the server stops.
+		d.bus.Close()
 		stopServing()
 		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Warn("control server", "err", err)
