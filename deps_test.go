@@ -53,6 +53,7 @@ var allowed = map[string][]string{
 	"supd/internal/testproc/testprocbuild": {},
 	"supd/internal/testuser":               {},
 	"supd/bench/floor":                     {},
+	"supd/bench/lines":                     {},
 	"supd/bench":                           {},
 	"supd/e2e":                             {},
 	"supd/examples":                        {},

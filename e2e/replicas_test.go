@@ -62,7 +62,10 @@ root:
 		}
 		return out
 	}
-	d.running("api/2")
+	// `start: parallel` starts the instances at once, in no order.
+	for i := range 3 {
+		d.running(fmt.Sprintf("api/%d", i))
+	}
 	before := map[int]int{}
 	for i := range 3 {
 		before[i] = pidOf(i)

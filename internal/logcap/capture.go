@@ -1,6 +1,7 @@
 package logcap
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -164,10 +165,11 @@ func (c *Capture) read(r *os.File, stream Stream) {
 		if n > 0 {
 			deliver(sp.feed((*bp)[:n], emit))
 		}
-		if n > 0 && n == len(*bp) && pool == &readBufs {
-			// The writer is ahead: a bigger pipe lets it write on while
-			// supd reads, and bigger reads mean fewer wakeups. Best
-			// effort (pipe-max-size, the user's pipe pages).
+		if n > 0 && n == len(*bp) && pool == &readBufs && bytes.IndexByte((*bp)[:n], '\n') >= 0 {
+			// The writer of lines is ahead: a bigger pipe lets it write
+			// on while supd reads, and bigger reads mean fewer wakeups.
+			// Not for one endless line, whose pieces would only pile up
+			// faster. Best effort (pipe-max-size, the user's pipe pages).
 			rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, bigRead) })
 			pool = &bigBufs
 		}
