@@ -233,9 +233,10 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	h := &harness{os: &fakeOS{}, n: newFakeNotify(), mon: newMonitor()}
 	h.l = &Launcher{
-		o:      Options{Hub: logcap.NewHub(), Log: slog.New(slog.DiscardHandler), Env: []string{"PATH=/bin", "HOME=/root"}},
-		notify: h.n,
-		start:  h.os.start,
+		o:        Options{Hub: logcap.NewHub(), Log: slog.New(slog.DiscardHandler), Env: []string{"PATH=/bin", "HOME=/root"}},
+		notify:   h.n,
+		start:    h.os.start,
+		starting: make(chan struct{}, 1),
 	}
 	t.Cleanup(func() {
 		if lg := h.l.o.Hub.Remove("web/api"); lg != nil {

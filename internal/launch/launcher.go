@@ -27,6 +27,12 @@ type Launcher struct {
 	// The seams to the OS, which tests replace with fakes.
 	notify notifier                           // o.Notify
 	start  func(osproc.Spec) (process, error) // osproc.Start
+	// starting bounds the starts under way across all supervisors: each
+	// holds its pipes' four ends and its cgroup open until its exec, and
+	// only osproc.Spawners of them fork at once, so that 100 supervisors
+	// starting together do not hold 700 descriptors more than they need
+	// (near the open-file limit, a start would fail with EMFILE).
+	starting chan struct{}
 }
 
 // notifier is what a run needs of the sd_notify socket (notify.Receiver).
@@ -49,7 +55,7 @@ func New(o Options) *Launcher {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	l := &Launcher{o: o, start: startProcess}
+	l := &Launcher{o: o, start: startProcess, starting: make(chan struct{}, 2*osproc.Spawners)}
 	if o.Notify != nil {
 		l.notify = o.Notify
 	}
@@ -90,10 +96,12 @@ func (l *Launcher) Launch(spec tree.LaunchSpec) (tree.Process, error) {
 		return nil, fmt.Errorf("opening the log: %w", err)
 	}
 	r := &run{l: l, path: spec.Path, w: spec.Worker, mon: spec.Monitor, log: lg, seq: lg.Seq()}
+	l.starting <- struct{}{}
 	ospec, err := r.prepare()
 	if err == nil {
 		err = r.start(ospec)
 	}
+	<-l.starting
 	if err != nil {
 		r.abort()
 		return nil, err
