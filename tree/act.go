@@ -78,7 +78,7 @@ func (s *supervisor) stopChild(c *child, kind stopKind) {
 	c.readyBy, c.afterAt = time.Time{}, time.Time{}
 	s.setState(c, Stopping, nil, nil)
 	if c.sup != nil {
-		c.sup.box.post(stopSelf{})
+		s.tell(c, stopSelf{}, nil)
 		return
 	}
 	w := c.node.Worker
@@ -121,7 +121,7 @@ func (s *supervisor) beginStart(c *child) (LaunchSpec, bool) {
 	c.startedAt, c.readyAt, c.notBefore = s.now, time.Time{}, time.Time{}
 	if c.sup != nil {
 		s.setState(c, Starting, nil, nil)
-		c.sup.box.post(startSelf{gen: c.gen})
+		s.tell(c, startSelf{gen: c.gen}, nil)
 		return LaunchSpec{}, false
 	}
 	c.ran = c.node.Worker

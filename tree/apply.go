@@ -87,7 +87,7 @@ func (s *supervisor) update(c *child, n config.Node, act config.Action, m applyP
 	s.touch(c)
 	if c.sup != nil {
 		m.done.Add(1)
-		c.sup.box.post(applyPlan{spec: n.Supervisor, actions: m.actions, done: m.done, refused: m.refused})
+		s.tell(c, applyPlan{spec: n.Supervisor, actions: m.actions, done: m.done, refused: m.refused}, nil)
 		return
 	}
 	w := n.Worker
@@ -156,7 +156,7 @@ func gone(c *child) bool { return c.removing && !c.state.active() }
 // retire lets go of a child that left the tree.
 func (s *supervisor) retire(c *child) {
 	if c.sup != nil {
-		c.sup.box.post(endSelf{})
+		s.tell(c, endSelf{}, nil)
 	} else {
 		s.t.launcher.Retire(c.path)
 	}

@@ -55,9 +55,7 @@ func (m ping) handle(s *supervisor) {
 	for _, c := range s.children {
 		if c.sup != nil {
 			m.round.add()
-			if !c.sup.box.post(ping{round: m.round}) {
-				m.round.arrive() // an owner that has ended is not wedged
-			}
+			s.tell(c, ping{round: m.round}, m.round.arrive) // an owner that has ended is not wedged
 		}
 	}
 	if !s.box.post(ping{round: m.round, answered: true}) {
@@ -85,9 +83,8 @@ func (m ping) holdAt(s *supervisor) {
 	}
 	for _, c := range s.children {
 		if c.sup != nil && (m.path == c.path || strings.HasPrefix(m.path, c.path+"/")) {
-			if !c.sup.box.post(m) {
-				m.blocked <- fmt.Errorf("supervisor %q has ended", c.path)
-			}
+			path := c.path
+			s.tell(c, m, func() { m.blocked <- fmt.Errorf("supervisor %q has ended", path) })
 			return
 		}
 	}

@@ -67,6 +67,21 @@ func (s *supervisor) sendEvents() {
 // older tree than the one the report is about.
 func (s *supervisor) report(fn func()) { s.reports = append(s.reports, fn) }
 
+// tell queues m for the nested supervisor of c. Messages down go out with
+// the reports, after the step's snapshot and events, so a nested
+// supervisor never emits an event of what its parent asked before the
+// parent's own events of that step (b stopped, inner stopping) are out.
+// Every message down takes this one queue, pings included, so they keep
+// their order. failed runs if the nested owner has ended.
+func (s *supervisor) tell(c *child, m msg, failed func()) {
+	box := c.sup.box
+	s.report(func() {
+		if !box.post(m) && failed != nil {
+			failed()
+		}
+	})
+}
+
 func (s *supervisor) sendReports() {
 	for _, fn := range s.reports {
 		fn()
