@@ -51,19 +51,15 @@ func countLines(file string) int {
 // BenchmarkRespawnGap measures the time from a worker's exit to the start
 // of its next run, for a worker that exits at once with `backoff:
 // {initial: 0s}`, against the floor: a Go loop that fork-execs and waits
-// for the same program.
+// for the same program, and the same loop with each run in a fresh cgroup
+// (the "-cg" figures), which supd's promise of a cgroup per start costs.
 func BenchmarkRespawnGap(b *testing.B) {
 	if bin.stamp == "" {
 		b.Skip("no C compiler: the stamp helper could not be built")
 	}
 	for range b.N {
-		floorFile := filepath.Join(b.TempDir(), "floor.stamps")
-		floor := exec.Command(bin.floor, "respawn", strconv.Itoa(respawns), bin.stamp)
-		floor.Env = append(os.Environ(), "STAMP_FILE="+floorFile)
-		if out, err := floor.CombinedOutput(); err != nil {
-			b.Fatalf("floor: %v\n%s", err, out)
-		}
-		floorGaps := gaps(b, floorFile)
+		floorGaps := floorRespawn(b, "respawn")
+		cgGaps := floorRespawn(b, "respawn-cg")
 
 		stampFile := filepath.Join(b.TempDir(), "supd.stamps")
 		s := startSupd(b, `version: 1
@@ -92,5 +88,23 @@ root:
 		b.ReportMetric(float64(fmed.Microseconds()), "floor-median-µs")
 		b.ReportMetric(float64(fp99.Microseconds()), "floor-p99-µs")
 		b.ReportMetric(float64(med)/float64(fmed), "median-ratio")
+		cmed, cp99 := percentile(cgGaps, 50), percentile(cgGaps, 99)
+		b.ReportMetric(float64(cmed.Microseconds()), "floor-cg-median-µs")
+		b.ReportMetric(float64(cp99.Microseconds()), "floor-cg-p99-µs")
+		b.ReportMetric(float64(med)/float64(cmed), "median-ratio-cg")
 	}
+}
+
+// floorRespawn runs the floor's respawn loop of the stamp helper in mode
+// ("respawn", or "respawn-cg": each run in a fresh cgroup, as supd starts
+// them) and returns its gaps.
+func floorRespawn(b *testing.B, mode string) []time.Duration {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), mode+".stamps")
+	floor := exec.Command(bin.floor, mode, strconv.Itoa(respawns), bin.stamp)
+	floor.Env = append(os.Environ(), "STAMP_FILE="+file)
+	if out, err := floor.CombinedOutput(); err != nil {
+		b.Fatalf("floor %s: %v\n%s", mode, err, out)
+	}
+	return gaps(b, file)
 }

@@ -23,11 +23,14 @@ const (
 // process that fork-execs the same 1000 sleeps and kills them, all at once
 // or, as supd must by default (SPEC §2.1), one after another in reverse
 // order; then the same tree with `stop: parallel` against the floor's stop
-// of all at once.
+// of all at once. The "-cg" figures are against the same floor giving each
+// start a fresh cgroup, removed after the reap, as supd does.
 func BenchmarkThousandWorkers(b *testing.B) {
 	for range b.N {
 		f := runFloor(b, "spawn", idle)
 		fseq := runFloor(b, "spawn-seq", 0)
+		fcg := runFloor(b, "spawn-cg", 0)
+		fseqcg := runFloor(b, "spawn-seq-cg", 0)
 		var yaml strings.Builder
 		yaml.WriteString("version: 1\nroot:\n  start: parallel\n  children:\n")
 		for i := range workers {
@@ -57,6 +60,12 @@ func BenchmarkThousandWorkers(b *testing.B) {
 		b.ReportMetric(up.Seconds()/f.up.Seconds(), "up-ratio")
 		b.ReportMetric(fseq.down.Seconds()*1000, "floor-seq-stop-ms")
 		b.ReportMetric(down.Seconds()/fseq.down.Seconds(), "seq-stop-ratio")
+		// The floor that also gives each start a fresh cgroup and removes
+		// it after the reap, as supd does.
+		b.ReportMetric(fcg.up.Seconds()*1000, "floor-cg-up-ms")
+		b.ReportMetric(up.Seconds()/fcg.up.Seconds(), "up-ratio-cg")
+		b.ReportMetric(fseqcg.down.Seconds()*1000, "floor-cg-seq-stop-ms")
+		b.ReportMetric(down.Seconds()/fseqcg.down.Seconds(), "seq-stop-ratio-cg")
 
 		// The same tree with `stop: parallel`, against the floor's stop
 		// of all at once.
@@ -66,6 +75,8 @@ func BenchmarkThousandWorkers(b *testing.B) {
 		pdown := ps.stop(b)
 		b.ReportMetric(pdown.Seconds()*1000, "par-stop-ms")
 		b.ReportMetric(pdown.Seconds()/f.down.Seconds(), "par-stop-ratio")
+		b.ReportMetric(fcg.down.Seconds()*1000, "floor-cg-stop-ms")
+		b.ReportMetric(pdown.Seconds()/fcg.down.Seconds(), "par-stop-ratio-cg")
 	}
 }
 

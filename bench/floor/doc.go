@@ -10,4 +10,8 @@
 //	                                 before the next is signalled (as supd does)
 //	floor copy FILE PROG [ARGS...]   run PROG with its stdout into a pipe and
 //	                                 copy the pipe into FILE until EOF
+//
+// respawn, spawn and spawn-seq with "-cg" appended (spawn-cg, …) give each
+// start a fresh cgroup v2 directory, cloned into and removed after the
+// reap, as supd does: the floor of a supervisor that keeps that promise.
 package main

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -27,6 +28,23 @@ func main() {
 		os.Exit(2)
 	}
 	attr := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setpgid: true}}
+	// A mode ending in "-cg" gives each start a fresh cgroup, as supd does.
+	var cg *cgroups
+	if mode, ok := strings.CutSuffix(os.Args[1], "-cg"); ok {
+		os.Args[1] = mode
+		if cg, err = newCgroups(); err != nil {
+			fmt.Fprintln(os.Stderr, "cgroups:", err)
+			os.Exit(1)
+		}
+		defer cg.close()
+	}
+	start := func() (int, string, error) {
+		if cg != nil {
+			return cg.forkExec(prog, argv, attr)
+		}
+		pid, err := syscall.ForkExec(prog, argv, attr)
+		return pid, "", err
+	}
 	switch os.Args[1] {
 	case "copy":
 		// floor copy FILE PROG ARGS: n is the file's name here.
@@ -36,7 +54,7 @@ func main() {
 		}
 	case "respawn":
 		for i := 0; i < n; i++ {
-			pid, err := syscall.ForkExec(prog, argv, attr)
+			pid, dir, err := start()
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
@@ -46,19 +64,26 @@ func main() {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
+			if dir != "" {
+				cg.remove(dir)
+			}
 		}
 	case "spawn", "spawn-seq":
 		term := make(chan os.Signal, 1)
 		signal.Notify(term, syscall.SIGTERM)
 		t0 := time.Now()
 		pids := make([]int, 0, n)
+		dirs := map[int]string{}
 		for i := 0; i < n; i++ {
-			pid, err := syscall.ForkExec(prog, argv, attr)
+			pid, dir, err := start()
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
 			pids = append(pids, pid)
+			if dir != "" {
+				dirs[pid] = dir
+			}
 		}
 		fmt.Printf("running %.6f\n", time.Since(t0).Seconds())
 		<-term
@@ -68,6 +93,9 @@ func main() {
 				_ = syscall.Kill(-pids[i], syscall.SIGTERM)
 				var ws syscall.WaitStatus
 				_, _ = syscall.Wait4(pids[i], &ws, 0, nil)
+				if d, ok := dirs[pids[i]]; ok {
+					cg.remove(d)
+				}
 			}
 		} else {
 			for _, p := range pids {
@@ -75,8 +103,14 @@ func main() {
 			}
 			for range pids {
 				var ws syscall.WaitStatus
-				_, _ = syscall.Wait4(-1, &ws, 0, nil)
+				pid, _ := syscall.Wait4(-1, &ws, 0, nil)
+				if d, ok := dirs[pid]; ok {
+					cg.remove(d)
+				}
 			}
+		}
+		if cg != nil {
+			cg.drain()
 		}
 		fmt.Printf("stopped %.6f\n", time.Since(t1).Seconds())
 	default:
