@@ -89,6 +89,7 @@ func (s *supervisor) stopChild(c *child, kind stopKind) {
 	case config.Infinity:
 	default:
 		c.killAt = s.now.Add(w.StopTimeout)
+		s.timing(c)
 	}
 	sig := w.StopSignal
 	if kind == stopFailure && c.failReason == ReasonWatchdog {
@@ -140,12 +141,14 @@ func (s *supervisor) launched(c *child, p Process) {
 	s.setState(c, Starting, nil, nil)
 	if w.ReadyTimeout > 0 {
 		c.readyBy = s.now.Add(w.ReadyTimeout)
+		s.timing(c)
 	}
 	switch w.Ready.Kind {
 	case config.ReadyStarted, "":
 		s.markReady(c)
 	case config.ReadyAfter:
 		c.afterAt = s.now.Add(w.Ready.After)
+		s.timing(c)
 	}
 }
 

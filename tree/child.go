@@ -54,6 +54,7 @@ type child struct {
 	holdUntil time.Time      // a hold that ends by itself
 	removing  bool           // removed by a reload: stopping, then gone
 	touched   bool           // in its supervisor's touched list, for the next publish
+	timed     bool           // in its supervisor's timed list: it may have a deadline
 	ran       *config.Worker // the spec of the current (or last) run
 	rollGen   uint64         // a rolling restart stopped the run of this generation
 
@@ -89,18 +90,23 @@ func (c *child) resolve(s *supervisor, w wantKind, err error) {
 	c.waiters = kept
 }
 
-// deadlines calls fn with each deadline the child has armed. A backoff
+// next is the earliest deadline the child has armed, zero for none. A backoff
 // that has run out is no deadline: its start waits for something else (the
 // supervisor's stops), and every step tries it again.
-func (c *child) deadlines(now time.Time, fn func(time.Time)) {
-	for _, t := range [...]time.Time{c.killAt, c.readyBy, c.afterAt, c.holdUntil} {
-		if !t.IsZero() {
-			fn(t)
-		}
-	}
+func (c *child) next(now time.Time) time.Time {
+	t := earlier(earlier(c.killAt, c.readyBy), earlier(c.afterAt, c.holdUntil))
 	if c.state == Backoff && c.notBefore.After(now) {
-		fn(c.notBefore)
+		t = earlier(t, c.notBefore)
 	}
+	return t
+}
+
+// earlier is the earlier of two deadlines, a zero one being none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // shutdownCode is the code a significant child's end gives an auto_shutdown.

@@ -57,6 +57,7 @@ func (s *supervisor) manualStop(c *child, m command) {
 	c.holdUntil = time.Time{}
 	if m.hold > 0 {
 		c.holdUntil = s.now.Add(m.hold)
+		s.timing(c)
 	}
 	c.restartAfterStop = false
 	s.dequeueStart(c)

@@ -141,6 +141,7 @@ func (s *supervisor) restart(c *child, info *ExitInfo, ended State) {
 		ri.Delay = backoffDelay(c.node.Worker.Backoff, c.backoffStep, s.t.rand())
 		c.backoffStep++
 		c.notBefore = s.now.Add(ri.Delay)
+		s.timing(c)
 		s.setState(c, Backoff, info, ri)
 	} else {
 		s.setState(c, ended, info, ri)

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -45,7 +46,8 @@ type supervisor struct {
 	reshaped   bool     // children were added, removed or reordered since publish
 	timer      *time.Timer
 	timerAt    time.Time
-	ended      bool // removed by a reload: the loop returns
+	timed      []*child // every child that may have a deadline armed (see timing)
+	ended      bool     // removed by a reload: the loop returns
 }
 
 func newSupervisor(t *Tree, up parentLink, self *child, path string, spec *config.Supervisor) *supervisor {
@@ -194,16 +196,33 @@ func (s *supervisor) notice(c *child, n Notice) {
 	}
 }
 
-// arm sets the one timer to the earliest deadline of any child.
+// timing notes that c has a deadline armed: arm and expire look only at
+// the children so noted, not at every child at every step. Every
+// assignment of a deadline (killAt, readyBy, afterAt, holdUntil, a
+// backoff's notBefore) is followed by it.
+func (s *supervisor) timing(c *child) {
+	if !c.timed {
+		c.timed = true
+		s.timed = append(s.timed, c)
+	}
+}
+
+// arm sets the one timer to the earliest deadline of any child, and lets go
+// of the children that have none left or have left the tree.
 func (s *supervisor) arm() {
 	var next time.Time
-	for _, c := range s.children {
-		c.deadlines(s.now, func(t time.Time) {
-			if next.IsZero() || t.Before(next) {
-				next = t
-			}
-		})
+	kept := s.timed[:0]
+	for _, c := range s.timed {
+		t := c.next(s.now)
+		if t.IsZero() || !s.holds(c) {
+			c.timed = false
+			continue
+		}
+		kept = append(kept, c)
+		next = earlier(next, t)
 	}
+	clear(s.timed[len(kept):])
+	s.timed = kept
 	if next.Equal(s.timerAt) {
 		return
 	}
@@ -214,9 +233,22 @@ func (s *supervisor) arm() {
 	}
 }
 
-// expire acts on the deadlines that have passed.
+// holds reports whether c is still one of the supervisor's children.
+func (s *supervisor) holds(c *child) bool {
+	return c.idx < len(s.children) && s.children[c.idx] == c
+}
+
+// expire acts on the deadlines that have passed, in the children's order.
 func (s *supervisor) expire() {
-	for _, c := range s.children {
+	if len(s.timed) == 0 {
+		return
+	}
+	timed := slices.Clone(s.timed) // acting may arm more
+	slices.SortFunc(timed, func(a, b *child) int { return a.idx - b.idx })
+	for _, c := range timed {
+		if !s.holds(c) {
+			continue
+		}
 		if due(c.killAt, s.now) {
 			c.killAt = time.Time{}
 			if c.proc != nil {
