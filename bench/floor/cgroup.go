@@ -75,6 +75,7 @@ func (c *cgroups) next() (string, int, error) {
 	}
 	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
+		_ = syscall.Rmdir(dir)
 		return "", -1, err
 	}
 	return dir, fd, nil
@@ -92,7 +93,12 @@ func (c *cgroups) forkExec(prog string, argv []string, attr *syscall.ProcAttr) (
 	a.Sys = &sys
 	pid, err = syscall.ForkExec(prog, argv, &a)
 	syscall.Close(fd)
-	return pid, dir, err
+	if err != nil {
+		_ = syscall.Rmdir(dir)
+		_ = syscall.Rmdir(c.base) // the caller exits, skipping close
+		return 0, "", fmt.Errorf("start in %s: %w", dir, err)
+	}
+	return pid, dir, nil
 }
 
 // remove removes a start's cgroup once its process was reaped. The
